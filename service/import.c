@@ -1187,7 +1187,7 @@ static bool merge_duplicates(struct run *r, struct ll_err *err)
 		return false;
 	print_conflicts(r, res);
 	PQclear(res);
-	return store_exec(r->s,
+	if (!store_exec(r->s,
 		"CREATE TEMP TABLE import_merged ON COMMIT DROP AS "
 		"SELECT min(idx) AS idx, sum(weight)::int4 AS weight, issuer_key_id, serial,"
 		" (array_agg(not_before ORDER BY is_precert, idx) FILTER (WHERE der IS NOT NULL))[1] AS not_before,"
@@ -1201,9 +1201,13 @@ static bool merge_duplicates(struct run *r, struct ll_err *err)
 		" (array_agg(revocation_reason) FILTER (WHERE revoked_at IS NOT NULL))[1] AS revocation_reason,"
 		" max(invalidity_date) AS invalidity_date,"
 		" (array_agg(source ORDER BY is_precert, idx))[1] AS source"
-		" FROM import_stage s JOIN import_dup d USING (issuer_key_id, serial) GROUP BY issuer_key_id, serial;"
-		"DELETE FROM import_stage s USING import_dup d"
-		" WHERE s.issuer_key_id = d.issuer_key_id AND s.serial = d.serial;"
+		" FROM import_stage s JOIN import_dup d USING (issuer_key_id, serial) GROUP BY issuer_key_id, serial",
+		err))
+		return false;
+	if (!store_exec(r->s, "DELETE FROM import_stage s USING import_dup d"
+			      " WHERE s.issuer_key_id = d.issuer_key_id AND s.serial = d.serial", err))
+		return false;
+	return store_exec(r->s,
 		"INSERT INTO import_stage (idx, weight, issuer_key_id, serial, not_before, not_after, sha256,"
 		" der, is_precert, sct_time, cdp, revoked_at, revocation_reason, invalidity_date, source)"
 		" SELECT idx, weight, issuer_key_id, serial, not_before, not_after, sha256, der, is_precert,"

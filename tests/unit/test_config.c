@@ -224,17 +224,42 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void example_path(char *out, size_t cap)
+/* A file in the source tree: under $LL_TESTDATA when ctest runs us,
+ * else next to this source file (CMake compiles it by absolute path). */
+static bool source_file(char *out, size_t cap, const char *rel)
 {
 	const char *data = getenv("LL_TESTDATA");
 	const char *me = __FILE__, *tail = strstr(me, "tests/unit/test_config.c");
 
-	if (data && *data)
-		fmt(out, cap, "%s/../../config/lastleaf.example.yaml", data);
-	else if (tail)
-		fmt(out, cap, "%.*sconfig/lastleaf.example.yaml", (int)(tail - me), me);
-	else
-		fmt(out, cap, "config/lastleaf.example.yaml");
+	if (data && *data) {
+		fmt(out, cap, "%s/../%s", data, rel);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
+	if (tail) {
+		fmt(out, cap, "%.*s%s", (int)(tail - me), me, rel);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
+	fmt(out, cap, "%s", rel);
+	return access(out, R_OK) == 0;
+}
+
+static void test_data_files(void)
+{
+	struct ll_err err = {{0}};
+	char path[PATH_MAX];
+	struct cfg *c;
+
+	CHECK_MSG(source_file(path, sizeof(path), "tests/data/config/minimal.yaml"), "%s", path);
+	c = cfg_load(path, &err);
+	CHECK_MSG(c != NULL, "%s", err.msg);
+	if (!c)
+		return;
+	CHECK(c->ncas == 2);
+	CHECK(cfg_find_ca(c, "issuing-g1") && cfg_find_ca(c, "issuing-g1")->ocsp.set);
+	CHECK(cfg_find_ca(c, "root-g1") && !cfg_find_ca(c, "root-g1")->ocsp.set);
+	cfg_free(c);
 }
 
 static void test_example(struct t *t)
@@ -252,7 +277,7 @@ static void test_example(struct t *t)
 	char *text;
 	size_t i;
 
-	example_path(src, sizeof(src));
+	source_file(src, sizeof(src), "config/lastleaf.example.yaml");
 	text = slurp(src);
 	CHECK_MSG(text != NULL, "cannot read %s", src);
 	if (!text)
@@ -830,6 +855,7 @@ int main(void)
 
 	test_defaults(&t);
 	test_example(&t);
+	test_data_files();
 	test_key_list();
 	test_relative_paths(&t);
 	test_values(&t);
