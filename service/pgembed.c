@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,12 +144,59 @@ static bool chown_postgres(const char *dir, struct ll_err *err)
 	return true;
 }
 
-int pgembed_status(const char *dir)
+#define PGEMBED_ROOT_HOME "/var/lib/lastleaf/embedded"
+
+static bool relocate(char *dir, size_t dirlen, char *logp, size_t loglen, struct ll_err *err)
+{
+	char target[PATH_MAX], hex[20];
+	uint64_t h = 1469598103934665603ULL;
+	const char *p;
+
+	for (p = dir; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+	if (mkdir("/var/lib/lastleaf", 0755) < 0 && errno != EEXIST)
+		return ll_err_set(err, "embedded database: mkdir /var/lib/lastleaf: %s", strerror(errno));
+	if (mkdir(PGEMBED_ROOT_HOME, 0755) < 0 && errno != EEXIST)
+		return ll_err_set(err, "embedded database: mkdir %s: %s", PGEMBED_ROOT_HOME,
+				  strerror(errno));
+	snprintf(target, sizeof(target), "%s/%s", PGEMBED_ROOT_HOME, hex);
+	if (mkdir(target, 0700) < 0 && errno != EEXIST)
+		return ll_err_set(err, "embedded database: mkdir %s: %s", target, strerror(errno));
+	if (!chown_postgres(target, err))
+		return false;
+	if (rmdir(dir) < 0)
+		return ll_err_set(err, "embedded database: %s is not reachable by the postgres user "
+				       "and not empty; set database.embedded.dir elsewhere", dir);
+	if (symlink(target, dir) < 0)
+		return ll_err_set(err, "embedded database: symlink %s: %s", dir, strerror(errno));
+	fprintf(stderr, "lastleaf: note: %s is private to root, so the embedded cluster lives in %s "
+			"(linked from there)\n", dir, target);
+	snprintf(dir, dirlen, "%s", target);
+	snprintf(logp, loglen, "%s.log", target);
+	{
+		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		struct passwd *pw = getpwnam("postgres");
+		if (fd >= 0) {
+			if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+				/* best effort, as above */
+			}
+			close(fd);
+		}
+	}
+	return true;
+}
+
+int pgembed_status(const char *dir_in)
 {
 	char path[PATH_MAX], bindir[PATH_MAX], pgctl[PATH_MAX + 16], logp[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	struct ll_err err;
 	char *argv[6];
 
+	/* the postgres user may not be able to follow a private path */
+	if (!realpath(dir_in, dir))
+		return -1;
 	snprintf(path, sizeof(path), "%s/PG_VERSION", dir);
 	if (access(path, F_OK) < 0)
 		return -1;
@@ -236,10 +284,12 @@ bool pgembed_ensure(const char *dir_in, char *conninfo, size_t len, struct ll_er
 		if (!chown_postgres(dir, err))
 			goto out;
 		if (geteuid() == 0 && run((char *[]){"test", "-w", dir, NULL}, "/dev/null") != 0) {
-			ll_err_set(err, "embedded database: the postgres user cannot write %s "
-				       "(a parent directory is private?); set database.embedded.dir "
-				       "to a path it can reach, or use database.url", dir);
-			goto out;
+			/* A private parent (a checkout under /root, a mktemp dir):
+			 * keep the cluster where postgres can reach it and leave a
+			 * symlink at the configured place, so the data survives
+			 * restarts exactly as if it were there. */
+			if (!relocate(dir, sizeof(dir), logp, sizeof(logp), err))
+				goto out;
 		}
 		snprintf(tool, sizeof(tool), "%s/initdb", bindir);
 		argv[0] = tool;
