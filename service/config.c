@@ -389,13 +389,13 @@ static const struct key ca_crl_keys[] = {
 	{"url", K_STR, FIELD(struct cfg_ca, crl.url)},
 	{"smime", K_BOOL, FIELD(struct cfg_ca, crl.smime)},
 	{"rsa_pss", K_BOOL, FIELD(struct cfg_ca, crl.rsa_pss)},
-	{NULL},
+	{0},
 };
 
 static const struct key ca_ocsp_keys[] = {
 	{"responder_cert", K_FILE, FIELD(struct cfg_ca, ocsp.responder_cert)},
 	{"responder_key", K_KEYURI, FIELD(struct cfg_ca, ocsp.responder_key)},
-	{NULL},
+	{0},
 };
 
 static const struct key ca_keys[] = {
@@ -407,24 +407,24 @@ static const struct key ca_keys[] = {
 	 .line_off1 = OFF1(struct cfg_ca, crl.line), .check = check_ca_crl},
 	{"ocsp", K_MAP, .sub = ca_ocsp_keys, .set_off1 = OFF1(struct cfg_ca, ocsp.set),
 	 .line_off1 = OFF1(struct cfg_ca, ocsp.line), .check = check_ca_ocsp},
-	{NULL},
+	{0},
 };
 
 static const struct key embedded_keys[] = {
 	{"dir", K_PATH, FIELD(struct cfg, embedded_dir)},
-	{NULL},
+	{0},
 };
 
 static const struct key database_keys[] = {
 	{"url", K_STR, FIELD(struct cfg, database_url)},
 	{"replica_url", K_STR, FIELD(struct cfg, replica_url)},
 	{"embedded", K_MAP, .sub = embedded_keys, .set_off1 = OFF1(struct cfg, embedded_set)},
-	{NULL},
+	{0},
 };
 
 static const struct key crl_keys[] = {
 	{"publish_dir", K_PATH, FIELD(struct cfg, crl_publish_dir)},
-	{NULL},
+	{0},
 };
 
 static const struct key ocsp_keys[] = {
@@ -441,24 +441,24 @@ static const struct key ocsp_keys[] = {
 	{"max_connections", K_INT, FIELD(struct cfg, ocsp_max_connections), .min = 1,
 	 .max = 1000000},
 	{"timeout", K_DURATION, FIELD(struct cfg, ocsp_timeout), .min = 1, .max = HOUR},
-	{NULL},
+	{0},
 };
 
 static const struct key admin_keys[] = {
 	{"listen", K_LISTEN, FIELD(struct cfg, admin_listen), .flags = KF_ONE_OK},
 	{"token_file", K_FILE, FIELD(struct cfg, admin_token_file)},
 	{"client_ca", K_FILE, FIELD(struct cfg, admin_client_ca)},
-	{NULL},
+	{0},
 };
 
 static const struct key clock_keys[] = {
 	{"max_skew", K_DURATION, FIELD(struct cfg, clock_max_skew), .min = 0, .max = HOUR},
-	{NULL},
+	{0},
 };
 
 static const struct key retire_keys[] = {
 	{"webhook_url", K_STR, FIELD(struct cfg, webhook_url)},
-	{NULL},
+	{0},
 };
 
 static const struct key top_keys[] = {
@@ -469,7 +469,7 @@ static const struct key top_keys[] = {
 	{"admin", K_MAP, .sub = admin_keys},
 	{"clock", K_MAP, .sub = clock_keys},
 	{"retire", K_MAP, .sub = retire_keys},
-	{NULL},
+	{0},
 };
 
 /* Key paths for messages: "cas[1].crl.url". Paths are short; a truncated

@@ -29,7 +29,8 @@
  * Every leaf shares one freshly generated P-256 subject key (the key is
  * irrelevant to what lastleaf measures, and keygen would cost as much as
  * signing).  Serials are distinct within a run by construction:
- *   serial = prefix[8] || mix64(index XOR k)     (mix64 is a bijection)
+ *   tail = mix64(index XOR k1)   (mix64 is a bijection on 64 bits)
+ *   serial = mix64(tail XOR k2) || tail, first octet folded to 0x01..0x7F
  * With --seed S (and --now) serials, times and the output order are
  * reproducible; ECDSA signatures are randomised by OpenSSL, so the DER
  * bytes are not.
@@ -454,8 +455,7 @@ static struct {
     size_t tbs_len;
     struct layout L;
     EVP_PKEY *ikey;
-    uint8_t serial_prefix[8];
-    uint64_t serial_key, time_key;
+    uint64_t serial_key, serial_key2, time_key;
     int64_t na_lo, na_span; /* notAfter = na_lo + [0, na_span) seconds */
     size_t nchunks;
     /* pipeline state, under mu */
@@ -544,12 +544,19 @@ static void *worker(void *arg)
         char *op = out, *cp = csv;
 
         for (uint64_t i = first; i < last; i++) {
-            /* serial: prefix || mix64(i ^ key), big-endian */
+            /* serial = head || tail, big-endian.  tail = mix64(i ^ key) is
+             * distinct per i (bijection), which alone makes serials
+             * distinct; head is derived from tail so that all 16 octets
+             * look random (no shared prefix skewing a B-tree), with the
+             * first octet forced to 0x01..0x7F (positive, fixed length). */
             uint8_t *s = tbs + G.L.serial_off;
-            memcpy(s, G.serial_prefix, 8);
             uint64_t tail = mix64(i ^ G.serial_key);
-            for (int b = 0; b < 8; b++)
+            uint64_t head = mix64(tail ^ G.serial_key2);
+            for (int b = 0; b < 8; b++) {
+                s[b] = (uint8_t)(head >> (56 - 8 * b));
                 s[8 + b] = (uint8_t)(tail >> (56 - 8 * b));
+            }
+            s[0] = (uint8_t)(1 + s[0] % 0x7f);
             int64_t nb, na;
             cert_times(i, &nb, &na);
             utctime((char *)tbs + G.L.nb_off, nb);
@@ -691,12 +698,8 @@ int main(int argc, char **argv)
         st = o.seed;
     else if (RAND_bytes((unsigned char *)&st, sizeof st) != 1)
         die("RAND_bytes");
-    uint64_t p64 = splitmix_next(&st);
-    for (int b = 0; b < 8; b++)
-        G.serial_prefix[b] = (uint8_t)(p64 >> (56 - 8 * b));
-    /* First octet 0x01..0x7F: positive, and no 00 pad or dropped octet. */
-    G.serial_prefix[0] = (uint8_t)(1 + G.serial_prefix[0] % 0x7f);
     G.serial_key = splitmix_next(&st);
+    G.serial_key2 = splitmix_next(&st);
     G.time_key = splitmix_next(&st);
 
     EVP_PKEY *leafkey = EVP_EC_gen("P-256");
