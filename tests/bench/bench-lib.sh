@@ -1,0 +1,76 @@
+# tests/bench/bench-lib.sh - sourced by tests/bench/import and tests/bench/report.
+# Defines helpers only (on top of scripts/lib.sh, which it sources).
+
+LL_BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$LL_BENCH_DIR/../../scripts/lib.sh"
+
+# The benches talk to their own private cluster through PG*; make sure
+# nothing else decides which database lastleaf uses.
+unset LASTLEAF_DATABASE_URL LASTLEAF_CONFIG PGSERVICE PGPASSFILE
+
+LL_BENCH_CACHE=${LL_BENCH_CACHE:-/var/tmp/lastleaf-bench}
+LL_BENCH_BUILD=${LL_BENCH_BUILD:-/tmp/lastleaf-bench-build}
+LL_BENCH_OUT=${LL_BENCH_OUT:-$LL_BENCH_DIR/out}
+
+# Seconds since the epoch with microseconds (bash 5: no fork).
+bench_now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
+
+# bench_elapsed T0 -> seconds since T0, 3 decimals
+bench_elapsed() { awk -v a="$1" -v b="$(bench_now)" 'BEGIN{printf "%.3f", b - a}'; }
+
+# median of the numbers given as arguments
+bench_median() {
+	printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1}
+		END{ if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2];
+		     else printf "%.4f\n", (a[NR/2] + a[NR/2+1]) / 2 }'
+}
+
+# bench_div A B [FMT] -> A/B
+bench_div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{ if (b == 0) print "nan"; else printf f "\n", a / b }'; }
+
+# One line of machine-noise context: load average and the busiest
+# processes that are not ours (other sessions share this 2-core box).
+bench_noise() {
+	local top
+	top=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 {printf "%s(%s%%) ", $2, $1}' | head -c 200)
+	printf 'load %s, nproc %s, busy: %s' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "${top:-none}"
+}
+
+# Builds lastleaf (Release) into $LL_BENCH_BUILD; sets LL.
+bench_build_lastleaf() {
+	ll_log "building lastleaf (Release) in $LL_BENCH_BUILD"
+	ll_build "$LL_BENCH_BUILD" -DCMAKE_BUILD_TYPE=Release
+	LL=$LL_BENCH_BUILD/lastleaf
+	[ -x "$LL" ] || { echo "no $LL after the build" >&2; return 1; }
+}
+
+# Starts a private cluster in a fresh directory; stopped and removed on exit.
+bench_pg_start() {
+	LL_BENCH_PGDIR=$(mktemp -d /tmp/lastleaf-bench-pg.XXXXXX)
+	trap 'bench_pg_cleanup' EXIT
+	trap 'exit 130' INT TERM
+	ll_log "starting PostgreSQL in $LL_BENCH_PGDIR"
+	ll_pg_start "$LL_BENCH_PGDIR"
+	export PGDATABASE=postgres
+}
+
+bench_pg_cleanup() {
+	local rc=$?
+	ll_pg_stop "${LL_BENCH_PGDIR:-}"
+	[ -n "${LL_BENCH_PGDIR:-}" ] && rm -rf "$LL_BENCH_PGDIR"
+	return $rc
+}
+
+# psql against a database, quiet, failing on the first error.
+bench_psql() {
+	local db=$1; shift
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# bench_fresh_db NAME: drop/create NAME and apply lastleaf's migrations.
+bench_fresh_db() {
+	bench_psql postgres -c "DROP DATABASE IF EXISTS \"$1\"" -c "CREATE DATABASE \"$1\""
+	PGDATABASE=$1 "$LL" migrate >/dev/null
+}
+
+bench_drop_db() { bench_psql postgres -c "DROP DATABASE IF EXISTS \"$1\""; }
