@@ -231,6 +231,7 @@ enum pem_result pem_next(struct pem_iter *it, const char **label, struct ll_buf 
 	}
 
 	begin_line = it->line;
+	*line = begin_line; /* also on errors, for callers that want it */
 	{
 		const char *eol = memchr(d + pos, '\n', len - pos);
 		size_t next = eol ? (size_t)(eol - d) + 1 : len;
@@ -275,7 +276,6 @@ enum pem_result pem_next(struct pem_iter *it, const char **label, struct ll_buf 
 					return PEM_ERROR;
 				}
 				*label = pem_known_label(begin_lab, begin_len);
-				*line = begin_line;
 				return PEM_OK;
 			}
 			if ((size_t)(lend - q) >= PEM_MARK_BEGIN_LEN &&

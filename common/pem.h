@@ -23,7 +23,8 @@ void pem_iter_init(struct pem_iter *it, const void *data, size_t len);
 /* Finds the next "-----BEGIN <label>-----" block. On PEM_OK, *label is set
  * to a pointer into a static string table for known labels
  * ("CERTIFICATE", "X509 CRL", "TRUSTED CERTIFICATE", ...) or "OTHER", the
- * decoded body is in out (reset first), and *line is the BEGIN line.
+ * decoded body is in out (reset first), and *line is the BEGIN line
+ * (also set on PEM_ERROR when a BEGIN line was found).
  * PEM_ERROR (truncated block, bad base64, missing END) fills err with
  * "line N: reason" and skips past the bad block so iteration can go on. */
 enum pem_result pem_next(struct pem_iter *it, const char **label, struct ll_buf *out,

@@ -73,7 +73,8 @@ static inline bool walk_optional(struct der *d, uint8_t tag, struct der_tlv *t, 
 	*present = false;
 	if (d->len == 0 || d->p[0] != tag)
 		return true;
-	return *present = walk_next(d, t);
+	*present = walk_next(d, t);
+	return *present;
 }
 
 static inline struct x509_span walk_span(const uint8_t *p, size_t len)

@@ -29,5 +29,7 @@ int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ca(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_crl(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -26,6 +26,8 @@ static const char usage[] =
 	"  ca add|list         register and list CA certificates\n"
 	"  import              import leaf certificates (PEM, DER, OpenSSL index.txt)\n"
 	"  report              live leaves per CA certificate (table, json, csv)\n"
+	"  revoke              record the revocation of a leaf or a CA certificate\n"
+	"  crl generate        sign and publish CRLs\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
 	"Run `lastleaf COMMAND --help` for a command's options.\n";
@@ -42,6 +44,8 @@ static const struct cmd cmds[] = {
 	{"ca", cmd_ca, true},
 	{"import", cmd_import, true},
 	{"report", cmd_report, true},
+	{"revoke", cmd_revoke, true},
+	{"crl", cmd_crl, true},
 };
 
 static const struct cmd *find_cmd(const char *name)

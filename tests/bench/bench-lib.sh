@@ -1,12 +1,15 @@
+# shellcheck shell=bash
 # tests/bench/bench-lib.sh - sourced by tests/bench/import and tests/bench/report.
 # Defines helpers only (on top of scripts/lib.sh, which it sources).
 
 LL_BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$LL_BENCH_DIR/../../scripts/lib.sh"
 
 # The benches talk to their own private cluster through PG*; make sure
 # nothing else decides which database lastleaf uses.
 unset LASTLEAF_DATABASE_URL LASTLEAF_CONFIG PGSERVICE PGPASSFILE
+export PGOPTIONS="-c client_min_messages=warning"
 
 LL_BENCH_CACHE=${LL_BENCH_CACHE:-/var/tmp/lastleaf-bench}
 LL_BENCH_BUILD=${LL_BENCH_BUILD:-/tmp/lastleaf-bench-build}
@@ -16,7 +19,7 @@ LL_BENCH_OUT=${LL_BENCH_OUT:-$LL_BENCH_DIR/out}
 bench_now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
 
 # bench_elapsed T0 -> seconds since T0, 3 decimals
-bench_elapsed() { awk -v a="$1" -v b="$(bench_now)" 'BEGIN{printf "%.3f", b - a}'; }
+bench_elapsed() { awk -v a="$1" -v b="$(bench_now)" 'BEGIN{printf "%.6f", b - a}'; }
 
 # median of the numbers given as arguments
 bench_median() {
@@ -32,15 +35,31 @@ bench_div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{ if (b == 0) prin
 # processes that are not ours (other sessions share this 2-core box).
 bench_noise() {
 	local top
-	top=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 {printf "%s(%s%%) ", $2, $1}' | head -c 200)
+	top=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 {printf "%s(%s%%) ", $2, $1}' | head -c 200 || true)
 	printf 'load %s, nproc %s, busy: %s' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "${top:-none}"
 }
 
-# Builds lastleaf (Release) into $LL_BENCH_BUILD; sets LL.
+# Builds lastleaf (Release) into $LL_BENCH_BUILD; sets LL and LL_BENCH_VERSION.
+# By default from the work tree as it is (uncommitted edits included); with
+# LL_BENCH_REV=REV (e.g. HEAD) from a clean `git archive REV` snapshot
+# instead, which is immune to half-done edits in the work tree.
 bench_build_lastleaf() {
-	ll_log "building lastleaf (Release) in $LL_BENCH_BUILD"
-	ll_build "$LL_BENCH_BUILD" -DCMAKE_BUILD_TYPE=Release
-	LL=$LL_BENCH_BUILD/lastleaf
+	local src=$LL_ROOT bdir=$LL_BENCH_BUILD
+	if [ -n "${LL_BENCH_REV:-}" ]; then
+		src=$LL_BENCH_BUILD-rev/src
+		bdir=$LL_BENCH_BUILD-rev/build
+		rm -rf "$src"
+		mkdir -p "$src"
+		git -C "$LL_ROOT" archive "$LL_BENCH_REV" | tar -x -C "$src"
+		LL_BENCH_VERSION="$(git -C "$LL_ROOT" rev-parse --short "$LL_BENCH_REV") (snapshot of $LL_BENCH_REV)"
+	else
+		LL_BENCH_VERSION="$(git -C "$LL_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+		git -C "$LL_ROOT" diff --quiet HEAD -- 2>/dev/null || LL_BENCH_VERSION+=" + uncommitted work tree changes"
+	fi
+	ll_log "building lastleaf (Release) from $src in $bdir"
+	cmake -S "$src" -B "$bdir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build "$bdir" --target lastleaf -j"$(nproc)" >/dev/null
+	LL=$bdir/lastleaf
 	[ -x "$LL" ] || { echo "no $LL after the build" >&2; return 1; }
 }
 
