@@ -18,6 +18,8 @@
 
 /* As x509walk: longer serials exist only in broken certificates. */
 #define CRL_MAX_SERIAL 64
+/* How many entries ahead put_tbs prefetches when writing via the index. */
+#define CRL_PREFETCH 16
 /* An IDP URI is a short http:// URL (A15); this bounds hostile config. */
 #define CRL_MAX_URI 2048
 
@@ -35,12 +37,11 @@ static const uint8_t invalidity_prefix[] = {0x30, 0x18, 0x06, 0x03, 0x55,
 					    0x1d, 0x18, 0x04, 0x11};
 #define INVALIDITY_EXT_LEN (sizeof(invalidity_prefix) + 17)
 
-/* Sort key: serial length, then the first 8 octets as one integer, then
- * the rest; most comparisons end at the integer. */
+/* Sort key: serial length and one 8-octet chunk of the serial as an
+ * integer; 16 bytes, so a million keys sort in cache-friendly passes. */
 struct crl_sortkey {
-	uint64_t prefix;
-	const uint8_t *serial;
-	uint32_t len, idx;
+	uint64_t k;
+	uint32_t idx, len;
 };
 
 /* Everything computed before writing. */
@@ -225,6 +226,7 @@ static bool build_check_entry(const struct crl_params *p, size_t i, struct crl_v
 {
 	const struct crl_entry *e = &p->entries[i];
 	const struct crl_partition *part = p->partition;
+	bool bad_reason, ca_reason, ca_on_user, ee_on_ca_part, ee_on_ca_profile;
 	char hex[56];
 
 	if (!e->serial || e->serial_len == 0 || e->serial_len > CRL_MAX_SERIAL)
@@ -232,46 +234,130 @@ static bool build_check_entry(const struct crl_params *p, size_t i, struct crl_v
 				  e->serial_len, CRL_MAX_SERIAL);
 	if (!time_ok(e->revoked_at) || (e->has_invalidity && !time_ok(e->invalidity)))
 		return ll_err_set(err, "entry %zu: time outside years 0001-9999", i);
+	bad_reason = e->reason < CRL_REASON_NONE || e->reason > CRL_REASON_AA_COMPROMISE;
+	ca_reason = !bad_reason && e->is_ca && !reason_allowed(e->reason);
+	ca_on_user = part && part->only_user && e->is_ca;
+	ee_on_ca_part = part && part->only_ca && !e->is_ca;
+	ee_on_ca_profile = !ee_on_ca_part && p->profile == CRL_PROFILE_CA && !e->is_ca;
+	/* The common case formats nothing: this runs once per entry. */
+	if (!(bad_reason || ca_reason || ca_on_user || ee_on_ca_part || ee_on_ca_profile))
+		return true;
 	crl_hex(e->serial, e->serial_len, hex, sizeof(hex));
-	if (e->reason < CRL_REASON_NONE || e->reason > CRL_REASON_AA_COMPROMISE)
+	if (bad_reason)
 		crl_violation_add(v, e->is_ca ? "A31" : "A29",
 				  "entry %zu (serial %s): reason %d is not a CRLReason", i, hex,
 				  e->reason);
-	else if (e->is_ca && !reason_allowed(e->reason))
+	if (ca_reason)
 		crl_violation_add(v, "A31", "entry %zu (serial %s) is a CA certificate: it needs a "
 				  "reasonCode of 1, 3, 4, 5 or 9 (has %d)", i, hex, e->reason);
-	if (part && part->only_user && e->is_ca)
+	if (ca_on_user)
 		crl_violation_add(v, "A22", "entry %zu (serial %s) is a CA certificate on an "
 				  "onlyContainsUserCerts CRL", i, hex);
-	if (part && part->only_ca && !e->is_ca)
+	if (ee_on_ca_part)
 		crl_violation_add(v, "A22", "entry %zu (serial %s) is an end-entity certificate on "
 				  "an onlyContainsCACerts CRL, where relying parties never look",
 				  i, hex);
-	else if (p->profile == CRL_PROFILE_CA && !e->is_ca)
+	if (ee_on_ca_profile)
 		crl_violation_add(v, "A9", "entry %zu (serial %s) is an end-entity certificate on a "
 				  "CA-profile CRL; its CRL must keep the 10-day limit", i, hex);
 	return true;
 }
 
-static uint64_t sort_prefix(const uint8_t *s, size_t len)
+/* Octets [8c, 8c + 8) of a serial as a big-endian integer, zero-padded:
+ * for serials of equal length, comparing chunks in turn is comparing
+ * the octets. */
+static uint64_t sort_chunk(const uint8_t *s, size_t len, size_t c)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 8 * c; i < 8 * c + 8; i++)
 		v = v << 8 | (i < len ? s[i] : 0);
 	return v;
 }
 
-static int sortkey_cmp(const void *a, const void *b)
+/* Digit d of a key: d 0..7 are the chunk's octets, least significant
+ * first; d 8 is the length, the most significant criterion. */
+static unsigned sort_digit(const struct crl_sortkey *x, unsigned d)
 {
-	const struct crl_sortkey *x = a, *y = b;
+	return d < 8 ? (unsigned)(x->k >> (8 * d)) & 0xff : x->len;
+}
 
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	return x->len > 8 ? memcmp(x->serial + 8, y->serial + 8, x->len - 8) : 0;
+/* LSD radix sort by (len, k): nine stable byte passes, skipping any
+ * pass where every key has the same digit (usually the length). tmp
+ * holds n keys. */
+static void sort_radix(struct crl_sortkey *a, struct crl_sortkey *tmp, size_t n)
+{
+	size_t cnt[9][256], i, sum, c;
+	struct crl_sortkey *src = a, *dst = tmp, *sw;
+	unsigned d;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 9; d++)
+			cnt[d][sort_digit(&a[i], d)]++;
+	for (d = 0; d < 9; d++) {
+		if (cnt[d][sort_digit(&src[0], d)] == n)
+			continue;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = cnt[d][i];
+			cnt[d][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[d][sort_digit(&src[i], d)]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+static int sort_full_cmp(const struct crl_entry *e, const struct crl_sortkey *x,
+			 const struct crl_sortkey *y)
+{
+	return crl_serial_cmp(e[x->idx].serial, x->len, e[y->idx].serial, y->len);
+}
+
+/* Sorts keys whose serials agree on chunks 0..c-1 (all of them when c
+ * is 0) and whose k holds chunk c. Runs that also agree on chunk c are
+ * sorted again on chunk c + 1; at most 8 levels for 64-octet serials.
+ * Returns how many keys equal their predecessor (duplicate serials), so
+ * the caller need not compare neighbours through the index again. */
+static size_t sort_keys(const struct crl_entry *e, struct crl_sortkey *a,
+			struct crl_sortkey *tmp, size_t n, size_t c)
+{
+	struct crl_sortkey x;
+	size_t i, j, m, dups = 0;
+
+	if (n < 32) {
+		for (i = 1; i < n; i++) {
+			x = a[i];
+			for (j = i; j > 0 && sort_full_cmp(e, &a[j - 1], &x) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		for (i = 1; i < n; i++)
+			dups += sort_full_cmp(e, &a[i - 1], &a[i]) == 0;
+		return dups;
+	}
+	sort_radix(a, tmp, n);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].k == a[i].k && a[j].len == a[i].len; j++)
+			;
+		if (j - i < 2)
+			continue;
+		/* Equal through the last chunk: the same serial. */
+		if (a[i].len <= 8 * (c + 1)) {
+			dups += j - i - 1;
+			continue;
+		}
+		for (m = i; m < j; m++)
+			a[m].k = sort_chunk(e[a[m].idx].serial, a[m].len, c + 1);
+		dups += sort_keys(e, a + i, tmp, j - i, c + 1);
+	}
+	return dups;
 }
 
 static bool entries_in_order(const struct crl_entry *e, size_t n)
@@ -291,26 +377,34 @@ static const struct crl_entry *plan_entry(const struct crl_params *p, const stru
 	return plan->order ? &p->entries[plan->order[i].idx] : &p->entries[i];
 }
 
-/* Puts the entries in serial order (A6) and refuses duplicates. */
+/* Puts the entries in serial order (A6) and refuses duplicates. Input
+ * that is already in order (a database ORDER BY octet_length(serial),
+ * serial) costs one comparison pass and no index. */
 static bool build_order(const struct crl_params *p, struct crl_plan *plan,
 			struct crl_violations *v, struct ll_err *err)
 {
 	const struct crl_entry *a, *b;
+	struct crl_sortkey *tmp;
 	size_t i, dups = 0;
 	char hex[56];
 
 	if (entries_in_order(p->entries, p->nentries))
 		return true;
 	plan->order = malloc(p->nentries * sizeof(*plan->order));
-	if (!plan->order)
+	tmp = malloc(p->nentries * sizeof(*tmp));
+	if (!plan->order || !tmp) {
+		free(tmp);
 		return ll_err_set(err, "out of memory sorting %zu entries", p->nentries);
+	}
 	for (i = 0; i < p->nentries; i++) {
-		plan->order[i].prefix = sort_prefix(p->entries[i].serial, p->entries[i].serial_len);
-		plan->order[i].serial = p->entries[i].serial;
+		plan->order[i].k = sort_chunk(p->entries[i].serial, p->entries[i].serial_len, 0);
 		plan->order[i].len = (uint32_t)p->entries[i].serial_len;
 		plan->order[i].idx = (uint32_t)i;
 	}
-	qsort(plan->order, p->nentries, sizeof(*plan->order), sortkey_cmp);
+	dups = sort_keys(p->entries, plan->order, tmp, p->nentries, 0);
+	free(tmp);
+	if (!dups)
+		return true;
 	for (i = 1; i < p->nentries; i++) {
 		a = plan_entry(p, plan, i - 1);
 		b = plan_entry(p, plan, i);
@@ -318,12 +412,9 @@ static bool build_order(const struct crl_params *p, struct crl_plan *plan,
 			crl_hex(b->serial, b->serial_len, hex, sizeof(hex));
 			crl_violation_add(v, "A6", "serial %s is listed twice (entries %u and %u)",
 					  hex, plan->order[i - 1].idx, plan->order[i].idx);
-			dups++;
 		}
 	}
-	if (dups)
-		return ll_err_set(err, "A6: %zu duplicate serial(s) in the entry list", dups);
-	return true;
+	return ll_err_set(err, "A6: %zu duplicate serial(s) in the entry list", dups);
 }
 
 static bool build_entries(const struct crl_params *p, struct crl_plan *plan,
@@ -391,15 +482,240 @@ static uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
 /* AKI: keyIdentifier only, non-critical (A16). */
 static uint8_t *put_aki(uint8_t *p, const struct crl_plan *plan)
 {
-	size_t kid = plan->issuer.ski.len;
+	size_t kid = plan->issuer.ski.len, val = aki_value_len(plan);
 
-	p = crl_put_hdr(p, DER_SEQUENCE, plan->aki_len - crl_hdr_len(plan->aki_len - 2) );
-	return p + kid; /* replaced below; see put_extensions */
+	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_aki) + crl_tlv_len(val));
+	p = put_bytes(p, oid_aki, sizeof(oid_aki));
+	p = crl_put_hdr(p, DER_OCTETSTRING, val);
+	p = crl_put_hdr(p, DER_SEQUENCE, crl_tlv_len(kid));
+	p = crl_put_hdr(p, 0x80, kid);
+	return put_bytes(p, plan->issuer.ski.p, kid);
 }
 
-static uint8_t *put_extensions(uint8_t *p, const struct crl_params *p_, const struct crl_plan *plan)
+/* cRLNumber: non-critical INTEGER (A17). */
+static uint8_t *put_crl_number(uint8_t *p, const struct crl_plan *plan)
 {
-	(void)p_;
-	(void)put_aki;
-	return p + plan->exts_len;
+	size_t in = crl_tlv_len(plan->number_len);
+
+	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_crl_number) + crl_tlv_len(in));
+	p = put_bytes(p, oid_crl_number, sizeof(oid_crl_number));
+	p = crl_put_hdr(p, DER_OCTETSTRING, in);
+	p = crl_put_hdr(p, DER_INTEGER, plan->number_len);
+	return put_bytes(p, plan->number, plan->number_len);
+}
+
+/* IDP: critical; distributionPoint [0] fullName [0] { URI [6] }, then
+ * the scope flags, TRUE only (DEFAULT FALSE is omitted) (A20). */
+static uint8_t *put_idp(uint8_t *p, const struct crl_partition *part)
+{
+	static const uint8_t user[] = {0x81, 0x01, 0xff}, ca[] = {0x82, 0x01, 0xff};
+	size_t u = strlen(part->uri), seq = idp_seq_len(part);
+
+	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_idp) + sizeof(bool_true) +
+					     crl_tlv_len(crl_tlv_len(seq)));
+	p = put_bytes(p, oid_idp, sizeof(oid_idp));
+	p = put_bytes(p, bool_true, sizeof(bool_true));
+	p = crl_put_hdr(p, DER_OCTETSTRING, crl_tlv_len(seq));
+	p = crl_put_hdr(p, DER_SEQUENCE, seq);
+	p = crl_put_hdr(p, 0xa0, crl_tlv_len(crl_tlv_len(u)));
+	p = crl_put_hdr(p, 0xa0, crl_tlv_len(u));
+	p = crl_put_hdr(p, 0x86, u);
+	p = put_bytes(p, part->uri, u);
+	if (part->only_user)
+		p = put_bytes(p, user, sizeof(user));
+	if (part->only_ca)
+		p = put_bytes(p, ca, sizeof(ca));
+	return p;
+}
+
+/* ---- TBSCertList ------------------------------------------------------ */
+
+static void plan_tbs(const struct crl_params *p, struct crl_plan *plan)
+{
+	plan->tbs_len = 3 + plan->alg->len + plan->issuer.subject.len +
+			crl_time_tlv_len(p->this_update, false) +
+			crl_time_tlv_len(p->next_update, false) +
+			(p->nentries ? crl_tlv_len(plan->revoked_len) : 0) +
+			crl_tlv_len(crl_tlv_len(plan->exts_len));
+	plan->tbs_total = crl_tlv_len(plan->tbs_len);
+}
+
+static uint8_t *put_tbs(uint8_t *o, const struct crl_params *p, const struct crl_plan *plan)
+{
+	static const uint8_t v2[] = {0x02, 0x01, 0x01}; /* A1 */
+	size_t i;
+
+	o = crl_put_hdr(o, DER_SEQUENCE, plan->tbs_len);
+	o = put_bytes(o, v2, sizeof(v2));
+	o = put_bytes(o, plan->alg->der, plan->alg->len);
+	/* The issuer certificate's subject, byte for byte (A4). */
+	o = put_bytes(o, plan->issuer.subject.p, plan->issuer.subject.len);
+	o = crl_time_put(o, p->this_update, false);
+	o = crl_time_put(o, p->next_update, false);
+	/* Absent, not empty, when nothing is revoked (A23). */
+	if (p->nentries) {
+		o = crl_put_hdr(o, DER_SEQUENCE, plan->revoked_len);
+		for (i = 0; i < p->nentries; i++) {
+			/* Sorted through the index, entries and serials are read
+			 * in random order: fetch them ahead, the entry first. */
+			if (plan->order && i + CRL_PREFETCH < p->nentries) {
+				__builtin_prefetch(plan_entry(p, plan, i + CRL_PREFETCH));
+				__builtin_prefetch(plan_entry(p, plan, i + CRL_PREFETCH / 2)->serial);
+			}
+			o = entry_put(o, plan_entry(p, plan, i));
+		}
+	}
+	o = crl_put_hdr(o, DER_CTX0, crl_tlv_len(plan->exts_len));
+	o = crl_put_hdr(o, DER_SEQUENCE, plan->exts_len);
+	if (plan->aki_len)
+		o = put_aki(o, plan);
+	o = put_crl_number(o, plan);
+	if (plan->idp_len)
+		o = put_idp(o, p->partition);
+	return o;
+}
+
+/* ---- signature -------------------------------------------------------- */
+
+static bool build_sign(EVP_PKEY *key, const struct crl_alg *a, const uint8_t *tbs, size_t len,
+		       uint8_t *sig, size_t *sig_len, struct ll_err *err)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new(); /* owned */
+	EVP_PKEY_CTX *pctx = NULL;	  /* borrowed from m */
+	const char *md = crl_md_name(a->md);
+	bool ok = false;
+
+	if (!m) {
+		ll_err_set(err, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestSignInit_ex(m, &pctx, md, NULL, NULL, key, NULL) != 1) {
+		ll_err_openssl(err, "signing set-up failed");
+		goto out;
+	}
+	/* BR 7.1.3.2: MGF1 with the same digest, salt = digest length. */
+	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, crl_md_size(a->md)) <= 0 ||
+		       EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) <= 0)) {
+		ll_err_openssl(err, "RSASSA-PSS set-up failed");
+		goto out;
+	}
+	if (EVP_DigestSign(m, sig, sig_len, tbs, len) != 1) {
+		ll_err_openssl(err, "signing failed");
+		goto out;
+	}
+	ok = true;
+out:
+	EVP_MD_CTX_free(m);
+	return ok;
+}
+
+/* Writes the CertificateList header and tail around the TBS that sits at
+ * out + base + hdr_max. The header can be shorter than hdr_max only when
+ * the actual signature is shorter than the maximum and that crosses a
+ * length-octet boundary; then the TBS moves once. */
+static void build_assemble(struct ll_buf *out, size_t base, size_t hdr_max,
+			   const struct crl_plan *plan, const uint8_t *sig, size_t sig_len)
+{
+	size_t content = plan->tbs_total + plan->alg->len + crl_tlv_len(sig_len + 1);
+	size_t h = crl_hdr_len(content);
+	uint8_t *start = out->data + base, *o;
+
+	if (h != hdr_max)
+		memmove(start + h, start + hdr_max, plan->tbs_total);
+	crl_put_hdr(start, DER_SEQUENCE, content);
+	o = start + h + plan->tbs_total;
+	o = put_bytes(o, plan->alg->der, plan->alg->len); /* same bytes as in the TBS (A2) */
+	o = crl_put_hdr(o, DER_BITSTRING, sig_len + 1);
+	*o++ = 0; /* no unused bits; an ECDSA signature goes in as its DER */
+	memcpy(o, sig, sig_len);
+	out->len = base + h + content;
+}
+
+/* ---- entry point ------------------------------------------------------ */
+
+static void build_lint_ctx(const struct crl_params *p, struct crl_lint_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->issuer_cert = p->issuer_cert;
+	c->issuer_cert_len = p->issuer_cert_len;
+	c->profile = p->profile;
+	c->partition = p->partition;
+	c->smime = p->smime;
+	c->has_prev = p->has_prev;
+	c->prev_number = p->prev_number;
+	c->prev_number_len = p->prev_number_len;
+	c->prev_next_update = p->prev_next_update;
+	c->now = p->now;
+}
+
+static bool build_refuse(const struct crl_violations *v, struct ll_err *err)
+{
+	if (v->n == 0)
+		return ll_err_set(err, "CRL refused by lint (%zu findings)", v->total);
+	if (v->total > 1)
+		return ll_err_set(err, "CRL refused by lint: %s: %s (and %zu more)", v->v[0].id,
+				  v->v[0].msg, v->total - 1);
+	return ll_err_set(err, "CRL refused by lint: %s: %s", v->v[0].id, v->v[0].msg);
+}
+
+bool crl_build(const struct crl_params *p, struct ll_buf *out, struct crl_violations *v,
+	       struct ll_err *err)
+{
+	struct crl_violations scratch;
+	struct crl_lint_ctx lctx;
+	struct crl_plan plan;
+	uint8_t *sig = NULL, *tbs, *end;
+	size_t base, sig_max, hdr_max, content_max, sig_len;
+	bool ok = false;
+	int ksize;
+
+	if (!v)
+		v = &scratch;
+	memset(v, 0, sizeof(*v));
+	memset(&plan, 0, sizeof(plan));
+	if (!build_check_params(p, out, err) || !build_issuer(p, &plan, err) ||
+	    !build_entries(p, &plan, v, err))
+		goto out;
+	plan_extensions(p, &plan);
+	plan_tbs(p, &plan);
+
+	ksize = EVP_PKEY_get_size(p->key);
+	if (ksize <= 0) {
+		ll_err_set(err, "cannot size the signature for this key");
+		goto out;
+	}
+	sig_max = (size_t)ksize;
+	content_max = plan.tbs_total + plan.alg->len + crl_tlv_len(sig_max + 1);
+	hdr_max = crl_hdr_len(content_max);
+	base = out->len;
+	sig = malloc(sig_max);
+	if (!sig || !ll_buf_reserve(out, hdr_max + content_max)) {
+		ll_err_set(err, "no room for a %zu-byte CRL (buffer limit or memory)",
+			   hdr_max + content_max);
+		goto out;
+	}
+	tbs = out->data + base + hdr_max;
+	end = put_tbs(tbs, p, &plan);
+	if ((size_t)(end - tbs) != plan.tbs_total) {
+		ll_err_set(err, "internal error: TBS is %zu bytes, planned %zu",
+			   (size_t)(end - tbs), plan.tbs_total);
+		goto out;
+	}
+	/* Only a clean TBS is signed (A36). */
+	build_lint_ctx(p, &lctx);
+	crl_lint_tbs_append(tbs, plan.tbs_total, &lctx, v, NULL);
+	if (v->total) {
+		build_refuse(v, err);
+		goto out;
+	}
+	sig_len = sig_max;
+	if (!build_sign(p->key, plan.alg, tbs, plan.tbs_total, sig, &sig_len, err))
+		goto out;
+	build_assemble(out, base, hdr_max, &plan, sig, sig_len);
+	ok = true;
+out:
+	free(sig);
+	free(plan.order);
+	return ok;
 }

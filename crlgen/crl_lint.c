@@ -108,6 +108,38 @@ static bool bool_value(const struct der_tlv *t, bool *value)
 	return true;
 }
 
+/* One entry's position, for messages. Entry checks run a million times
+ * per large CRL, so the serial's hex and the location text are only
+ * formatted when there is something to report. */
+struct lint_entry {
+	size_t index;
+	const uint8_t *sp;
+	size_t slen;
+	bool hex_done;
+	char hex[56];
+	ll_time revoked;
+	bool revoked_ok;
+	bool has_reason;
+};
+
+static const char *es(struct lint_entry *e)
+{
+	if (!e->hex_done) {
+		crl_hex(e->sp, e->slen, e->hex, sizeof(e->hex));
+		e->hex_done = true;
+	}
+	return e->hex;
+}
+
+/* "what", or "entry N (serial S) what" inside an entry. */
+static const char *label(struct lint_entry *e, const char *what, char *buf, size_t cap)
+{
+	if (!e)
+		return what;
+	snprintf(buf, cap, "entry %zu (serial %s) %s", e->index, es(e), what);
+	return buf;
+}
+
 /* Why the TLV expected at d could not be read, for an A6 message. */
 static const char *lint_fault(const struct der *d, uint8_t tag)
 {
@@ -121,23 +153,28 @@ static const char *lint_fault(const struct der *d, uint8_t tag)
 /* Reads the next TLV with tag `tag`, or records an A6 finding naming
  * `what` and returns false. */
 static bool lint_expect(struct lint *l, struct der *d, uint8_t tag, struct der_tlv *t,
-			const char *what)
+			struct lint_entry *e, const char *what)
 {
+	char b[128];
+
 	if (der_expect(d, tag, t))
 		return true;
 	if (der_empty(d))
-		LINT(l, "A6", "%s is missing", what);
+		LINT(l, "A6", "%s is missing", label(e, what, b, sizeof(b)));
 	else
-		LINT(l, "A6", "%s: %s (tag 0x%02x, expected 0x%02x)", what, lint_fault(d, tag),
-		     d->p[0], tag);
+		LINT(l, "A6", "%s: %s (tag 0x%02x, expected 0x%02x)", label(e, what, b, sizeof(b)),
+		     lint_fault(d, tag), d->p[0], tag);
 	return false;
 }
 
-static bool lint_done(struct lint *l, const struct der *d, const char *what)
+static bool lint_done(struct lint *l, const struct der *d, struct lint_entry *e, const char *what)
 {
+	char b[128];
+
 	if (der_empty(d))
 		return true;
-	LINT(l, "A6", "%zu unexpected trailing byte(s) after %s", d->len, what);
+	LINT(l, "A6", "%zu unexpected trailing byte(s) after %s", d->len,
+	     label(e, what, b, sizeof(b)));
 	return false;
 }
 
@@ -148,30 +185,34 @@ static bool lint_done(struct lint *l, const struct der *d, const char *what)
  * (and before 1950, which UTCTime cannot express). Returns false only
  * when the element is not a Time at all (A6); *ok tells whether *out is
  * usable. */
-static bool lint_time(struct lint *l, struct der *d, const char *what, ll_time *out, bool *ok)
+static bool lint_time(struct lint *l, struct der *d, struct lint_entry *e, const char *what,
+		      ll_time *out, bool *ok)
 {
 	struct der_tlv t;
+	char b[128];
 	bool utc;
 
 	*ok = false;
 	if (!der_next(d, &t)) {
-		LINT(l, "A6", "%s: %s", what, lint_fault(d, DER_UTCTIME));
+		LINT(l, "A6", "%s: %s", label(e, what, b, sizeof(b)), lint_fault(d, DER_UTCTIME));
 		return false;
 	}
 	if (t.tag != DER_UTCTIME && t.tag != DER_GENTIME) {
-		LINT(l, "A6", "%s is not a Time (tag 0x%02x)", what, t.tag);
+		LINT(l, "A6", "%s is not a Time (tag 0x%02x)", label(e, what, b, sizeof(b)), t.tag);
 		return false;
 	}
 	utc = t.tag == DER_UTCTIME;
 	if (!ll_time_parse_asn1(t.val, t.len, utc, out)) {
-		LINT(l, "A7", "%s: %s \"%.*s\" is not %s (Zulu, with seconds, no fraction)", what,
-		     utc ? "UTCTime" : "GeneralizedTime", (int)(t.len < 24 ? t.len : 24),
-		     (const char *)t.val, utc ? "YYMMDDHHMMSSZ" : "YYYYMMDDHHMMSSZ");
+		LINT(l, "A7", "%s: %s \"%.*s\" is not %s (Zulu, with seconds, no fraction)",
+		     label(e, what, b, sizeof(b)), utc ? "UTCTime" : "GeneralizedTime",
+		     (int)(t.len < 24 ? t.len : 24), (const char *)t.val,
+		     utc ? "YYMMDDHHMMSSZ" : "YYYYMMDDHHMMSSZ");
 		return true;
 	}
 	if (!utc && crl_time_is_utc(*out)) {
 		LINT(l, "A7", "%s: GeneralizedTime \"%.15s\" for a date before 2050; "
-		     "dates through 2049 must be UTCTime", what, (const char *)t.val);
+		     "dates through 2049 must be UTCTime", label(e, what, b, sizeof(b)),
+		     (const char *)t.val);
 		return true;
 	}
 	*ok = true;
@@ -295,16 +336,7 @@ static const char *reason_name(long r)
 	return r >= 0 && r <= 10 ? names[r] : "unknown";
 }
 
-/* One entry's position, for messages. */
-struct lint_entry {
-	size_t index;
-	char serial[56];
-	ll_time revoked;
-	bool revoked_ok;
-	bool has_reason;
-};
-
-static void lint_reason(struct lint *l, const struct lint_entry *e, const struct der_tlv *val,
+static void lint_reason(struct lint *l, struct lint_entry *e, const struct der_tlv *val,
 			bool critical)
 {
 	const char *id = l->ctx->profile == CRL_PROFILE_CA ? "A31" : "A29";
@@ -315,15 +347,15 @@ static void lint_reason(struct lint *l, const struct lint_entry *e, const struct
 
 	if (critical)
 		LINT(l, "A28", "entry %zu (serial %s): reasonCode is marked critical", e->index,
-		     e->serial);
+		     es(e));
 	if (!der_expect(&d, DER_ENUMERATED, &t) || !der_empty(&d) || !int_minimal(&t) ||
 	    t.len > 4) {
 		LINT(l, "A6", "entry %zu (serial %s): reasonCode is not a DER ENUMERATED", e->index,
-		     e->serial);
+		     es(e));
 		return;
 	}
 	if (t.val[0] & 0x80) {
-		LINT(l, id, "entry %zu (serial %s): negative reasonCode", e->index, e->serial);
+		LINT(l, id, "entry %zu (serial %s): negative reasonCode", e->index, es(e));
 		return;
 	}
 	for (i = 0; i < t.len; i++)
@@ -337,25 +369,25 @@ static void lint_reason(struct lint *l, const struct lint_entry *e, const struct
 		return;
 	case CRL_REASON_UNSPECIFIED:
 		LINT(l, "A28", "entry %zu (serial %s): reasonCode unspecified (0) is encoded; "
-		     "omit the extension instead", e->index, e->serial);
+		     "omit the extension instead", e->index, es(e));
 		return;
 	case CRL_REASON_CERTIFICATE_HOLD:
 		LINT(l, id, "entry %zu (serial %s): certificateHold (6) is never allowed",
-		     e->index, e->serial);
+		     e->index, es(e));
 		return;
 	case CRL_REASON_CA_COMPROMISE:
 	case CRL_REASON_REMOVE_FROM_CRL:
 	case CRL_REASON_AA_COMPROMISE:
 		LINT(l, id, "entry %zu (serial %s): reasonCode %ld (%s) is not allowed by BR 7.2.2 "
-		     "(allowed: 1, 3, 4, 5, 9)", e->index, e->serial, r, reason_name(r));
+		     "(allowed: 1, 3, 4, 5, 9)", e->index, es(e), r, reason_name(r));
 		return;
 	default:
 		LINT(l, id, "entry %zu (serial %s): reasonCode %ld is not defined by RFC 5280",
-		     e->index, e->serial, r);
+		     e->index, es(e), r);
 	}
 }
 
-static void lint_invalidity(struct lint *l, const struct lint_entry *e, const struct der_tlv *val,
+static void lint_invalidity(struct lint *l, struct lint_entry *e, const struct der_tlv *val,
 			    bool critical)
 {
 	struct der d = der_enter(val);
@@ -364,64 +396,67 @@ static void lint_invalidity(struct lint *l, const struct lint_entry *e, const st
 
 	if (!l->ctx->smime)
 		LINT(l, "A34", "entry %zu (serial %s): invalidityDate is only for S/MIME CAs",
-		     e->index, e->serial);
+		     e->index, es(e));
 	if (critical)
 		LINT(l, "A34", "entry %zu (serial %s): invalidityDate is marked critical", e->index,
-		     e->serial);
+		     es(e));
 	if (!der_expect(&d, DER_GENTIME, &t) || !der_empty(&d) ||
 	    !ll_time_parse_asn1(t.val, t.len, false, &when)) {
 		LINT(l, "A34", "entry %zu (serial %s): invalidityDate is not a GeneralizedTime "
-		     "YYYYMMDDHHMMSSZ", e->index, e->serial);
+		     "YYYYMMDDHHMMSSZ", e->index, es(e));
 		return;
 	}
 	if (e->revoked_ok && when > e->revoked)
 		LINT(l, "A34", "entry %zu (serial %s): invalidityDate is after revocationDate",
-		     e->index, e->serial);
+		     e->index, es(e));
 }
 
 /* Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE,
- *   extnValue OCTET STRING }. Shared by CRL and entry extensions. */
-static bool lint_extension(struct lint *l, struct der *list, const char *where,
-			   struct der_tlv *oid, bool *critical, struct der_tlv *val)
+ *   extnValue OCTET STRING }. Shared by CRL (e NULL) and entry extensions. */
+static bool lint_extension(struct lint *l, struct der *list, struct lint_entry *e,
+			   const char *where, struct der_tlv *oid, bool *critical,
+			   struct der_tlv *val)
 {
 	struct der_tlv ext, crit;
-	struct der e;
+	struct der x;
+	char b[128];
 	bool present;
 
-	if (!lint_expect(l, list, DER_SEQUENCE, &ext, where))
+	if (!lint_expect(l, list, DER_SEQUENCE, &ext, e, where))
 		return false;
-	e = der_enter(&ext);
-	if (!lint_expect(l, &e, DER_OID, oid, where) ||
-	    !der_optional(&e, DER_BOOLEAN, &crit, &present)) {
-		LINT(l, "A6", "%s: malformed extension", where);
+	x = der_enter(&ext);
+	if (!lint_expect(l, &x, DER_OID, oid, e, where))
+		return false;
+	if (!der_optional(&x, DER_BOOLEAN, &crit, &present)) {
+		LINT(l, "A6", "%s: malformed extension", label(e, where, b, sizeof(b)));
 		return false;
 	}
 	*critical = false;
 	if (present) {
 		if (!bool_value(&crit, critical)) {
-			LINT(l, "A6", "%s: critical is not a DER BOOLEAN", where);
+			LINT(l, "A6", "%s: critical is not a DER BOOLEAN",
+			     label(e, where, b, sizeof(b)));
 			return false;
 		}
 		if (!*critical)
 			LINT(l, "A6", "%s: critical FALSE is encoded (DEFAULT values must be omitted)",
-			     where);
+			     label(e, where, b, sizeof(b)));
 	}
-	if (!lint_expect(l, &e, DER_OCTETSTRING, val, where) || !lint_done(l, &e, where))
-		return false;
-	return true;
+	return lint_expect(l, &x, DER_OCTETSTRING, val, e, where) && lint_done(l, &x, e, where);
 }
 
 /* Records an A6 duplicate when oid was seen; remembers it otherwise. */
-static void lint_dup_ext(struct lint *l, const char *where, const struct der_tlv *oid,
-			 struct der_tlv *seen, size_t *nseen)
+static void lint_dup_ext(struct lint *l, struct lint_entry *e, const char *where,
+			 const struct der_tlv *oid, struct der_tlv *seen, size_t *nseen)
 {
-	char name[64];
+	char name[64], b[128];
 	size_t i;
 
 	for (i = 0; i < *nseen; i++) {
 		if (seen[i].len == oid->len && memcmp(seen[i].val, oid->val, oid->len) == 0) {
 			lint_oid_text(oid->val, oid->len, name, sizeof(name));
-			LINT(l, "A6", "%s: extension %s appears twice", where, name);
+			LINT(l, "A6", "%s: extension %s appears twice", label(e, where, b, sizeof(b)),
+			     name);
 			return;
 		}
 	}
@@ -434,17 +469,15 @@ static void lint_entry_exts(struct lint *l, struct lint_entry *e, const struct d
 	struct der_tlv seen[CRL_LINT_MAX_EXTS], oid, val;
 	struct der d = der_enter(exts);
 	size_t nseen = 0;
-	char where[96], name[64];
+	char name[64];
 	bool critical;
 
-	snprintf(where, sizeof(where), "entry %zu (serial %s) extension", e->index, e->serial);
 	if (der_empty(&d))
-		LINT(l, "A6", "entry %zu (serial %s): crlEntryExtensions is empty", e->index,
-		     e->serial);
+		LINT(l, "A6", "entry %zu (serial %s): crlEntryExtensions is empty", e->index, es(e));
 	while (!der_empty(&d)) {
-		if (!lint_extension(l, &d, where, &oid, &critical, &val))
+		if (!lint_extension(l, &d, e, "extension", &oid, &critical, &val))
 			return;
-		lint_dup_ext(l, where, &oid, seen, &nseen);
+		lint_dup_ext(l, e, "crlEntryExtensions", &oid, seen, &nseen);
 		if (oid_eq(&oid, oid_reason, sizeof(oid_reason))) {
 			e->has_reason = true;
 			lint_reason(l, e, &val, critical);
@@ -452,11 +485,11 @@ static void lint_entry_exts(struct lint *l, struct lint_entry *e, const struct d
 			lint_invalidity(l, e, &val, critical);
 		} else if (oid_eq(&oid, oid_cert_issuer, sizeof(oid_cert_issuer))) {
 			LINT(l, "A5", "entry %zu (serial %s): certificateIssuer makes this an "
-			     "indirect CRL", e->index, e->serial);
+			     "indirect CRL", e->index, es(e));
 		} else {
 			lint_oid_text(oid.val, oid.len, name, sizeof(name));
 			LINT(l, "A34", "entry %zu (serial %s): entry extension %s%s is not allowed",
-			     e->index, e->serial, name, critical ? " (critical)" : "");
+			     e->index, es(e), name, critical ? " (critical)" : "");
 		}
 	}
 }
@@ -510,38 +543,43 @@ static bool lint_entry(struct lint *l, struct der *list, struct lint_entry *e,
 {
 	struct der_tlv ent, exts;
 	struct der d;
-	char what[96];
 	bool present;
 
-	snprintf(what, sizeof(what), "revokedCertificates entry %zu", e->index);
-	if (!lint_expect(l, list, DER_SEQUENCE, &ent, what))
+	e->hex_done = false;
+	e->sp = NULL;
+	e->slen = 0;
+	if (!der_expect(list, DER_SEQUENCE, &ent)) {
+		LINT(l, "A6", "revokedCertificates entry %zu: %s", e->index,
+		     lint_fault(list, DER_SEQUENCE));
 		return false;
+	}
 	d = der_enter(&ent);
-	if (!lint_expect(l, &d, DER_INTEGER, serial, what))
+	if (!der_expect(&d, DER_INTEGER, serial)) {
+		LINT(l, "A6", "revokedCertificates entry %zu: userCertificate: %s", e->index,
+		     lint_fault(&d, DER_INTEGER));
 		return false;
-	crl_hex(serial->val, serial->len, e->serial, sizeof(e->serial));
+	}
+	e->sp = serial->val;
+	e->slen = serial->len;
 	if (!int_minimal(serial))
-		LINT(l, "A6", "entry %zu: serial %s is not a minimal DER INTEGER", e->index,
-		     e->serial);
-	snprintf(what, sizeof(what), "entry %zu (serial %s) revocationDate", e->index, e->serial);
-	if (!lint_time(l, &d, what, &e->revoked, &e->revoked_ok))
+		LINT(l, "A6", "entry %zu: serial %s is not a minimal DER INTEGER", e->index, es(e));
+	if (!lint_time(l, &d, e, "revocationDate", &e->revoked, &e->revoked_ok))
 		return false;
 	if (e->revoked_ok && l->have_this && e->revoked > l->this_update)
 		LINT(l, "A25", "entry %zu (serial %s): revocationDate is after thisUpdate",
-		     e->index, e->serial);
+		     e->index, es(e));
 	if (!der_optional(&d, DER_SEQUENCE, &exts, &present)) {
-		LINT(l, "A6", "entry %zu (serial %s): malformed crlEntryExtensions", e->index,
-		     e->serial);
+		LINT(l, "A6", "entry %zu (serial %s): malformed crlEntryExtensions", e->index, es(e));
 		return false;
 	}
 	e->has_reason = false;
 	if (present)
 		lint_entry_exts(l, e, &exts);
-	if (!lint_done(l, &d, what))
+	if (!lint_done(l, &d, e, "crlEntryExtensions"))
 		return false;
 	if (!e->has_reason && l->ctx->profile == CRL_PROFILE_CA)
 		LINT(l, "A31", "entry %zu (serial %s) has no reasonCode; entries on a CA CRL need one",
-		     e->index, e->serial);
+		     e->index, es(e));
 	return true;
 }
 
@@ -566,11 +604,11 @@ static void lint_entries(struct lint *l, const struct der_tlv *list)
 			c = crl_serial_cmp(prev.val, prev.len, serial.val, serial.len);
 			if (c == 0) {
 				adjacent++;
-				LINT(l, "A6", "entry %zu: duplicate serial %s", e.index, e.serial);
+				LINT(l, "A6", "entry %zu: duplicate serial %s", e.index, es(&e));
 			} else if (c > 0) {
 				unordered = true;
 				LINT(l, "A6", "entry %zu: serial %s is out of the deterministic order "
-				     "(shorter first, then bytewise)", e.index, e.serial);
+				     "(shorter first, then bytewise)", e.index, es(&e));
 			}
 		}
 		prev = serial;
@@ -788,16 +826,16 @@ static void lint_crl_exts(struct lint *l, const struct der_tlv *wrapper)
 	char name[64];
 	const char *known;
 
-	if (!lint_expect(l, &w, DER_SEQUENCE, &list, "crlExtensions") ||
-	    !lint_done(l, &w, "crlExtensions"))
+	if (!lint_expect(l, &w, DER_SEQUENCE, &list, NULL, "crlExtensions") ||
+	    !lint_done(l, &w, NULL, "crlExtensions"))
 		return;
 	d = der_enter(&list);
 	if (der_empty(&d))
 		LINT(l, "A6", "crlExtensions is an empty SEQUENCE");
 	while (!der_empty(&d)) {
-		if (!lint_extension(l, &d, "crlExtensions", &oid, &critical, &val))
+		if (!lint_extension(l, &d, NULL, "crlExtensions", &oid, &critical, &val))
 			break;
-		lint_dup_ext(l, "crlExtensions", &oid, seen, &nseen);
+		lint_dup_ext(l, NULL, "crlExtensions", &oid, seen, &nseen);
 		if (oid_eq(&oid, oid_aki, sizeof(oid_aki))) {
 			has_aki = true;
 			lint_aki(l, &val, critical);
@@ -901,18 +939,18 @@ static bool lint_body(struct lint *l, struct der *d, struct crl_tbs_info *info)
 	struct der_tlv alg, name, t;
 	bool present, ok;
 
-	if (!lint_expect(l, d, DER_SEQUENCE, &alg, "signature AlgorithmIdentifier"))
+	if (!lint_expect(l, d, DER_SEQUENCE, &alg, NULL, "signature AlgorithmIdentifier"))
 		return false;
 	info->alg = alg.start;
 	info->alg_len = alg.total;
 	lint_alg(l, &alg);
-	if (!lint_expect(l, d, DER_SEQUENCE, &name, "issuer Name"))
+	if (!lint_expect(l, d, DER_SEQUENCE, &name, NULL, "issuer Name"))
 		return false;
 	lint_issuer_name(l, &name);
-	if (!lint_time(l, d, "thisUpdate", &l->this_update, &l->have_this))
+	if (!lint_time(l, d, NULL, "thisUpdate", &l->this_update, &l->have_this))
 		return false;
 	if (!der_empty(d) && (d->p[0] == DER_UTCTIME || d->p[0] == DER_GENTIME)) {
-		if (!lint_time(l, d, "nextUpdate", &l->next_update, &l->have_next))
+		if (!lint_time(l, d, NULL, "nextUpdate", &l->next_update, &l->have_next))
 			return false;
 	} else {
 		LINT(l, "A8", "nextUpdate is absent");
@@ -935,7 +973,7 @@ static bool lint_body(struct lint *l, struct der *d, struct crl_tbs_info *info)
 		if (l->ctx->partition)
 			LINT(l, "A20", "partitioned CRL has no IssuingDistributionPoint");
 	}
-	ok = lint_done(l, d, "crlExtensions");
+	ok = lint_done(l, d, NULL, "crlExtensions");
 	return ok;
 }
 
@@ -957,9 +995,9 @@ bool crl_lint_tbs_append(const uint8_t *tbs, size_t len, const struct crl_lint_c
 	info->alg = NULL;
 	info->alg_len = 0;
 	lint_issuer_cert(&l);
-	if (!tbs || !lint_expect(&l, &d, DER_SEQUENCE, &top, "tbsCertList"))
+	if (!tbs || !lint_expect(&l, &d, DER_SEQUENCE, &top, NULL, "tbsCertList"))
 		return false;
-	lint_done(&l, &d, "tbsCertList");
+	lint_done(&l, &d, NULL, "tbsCertList");
 	body = der_enter(&top);
 	if (lint_version(&l, &body) && lint_body(&l, &body, info)) {
 		lint_window(&l);
@@ -1026,17 +1064,17 @@ bool crl_lint_der(const uint8_t *crl, size_t len, const struct crl_lint_ctx *ctx
 	memset(&l, 0, sizeof(l));
 	l.ctx = ctx ? ctx : &none;
 	l.v = v;
-	if (!crl || !lint_expect(&l, &d, DER_SEQUENCE, &top, "CertificateList"))
+	if (!crl || !lint_expect(&l, &d, DER_SEQUENCE, &top, NULL, "CertificateList"))
 		return false;
-	lint_done(&l, &d, "CertificateList");
+	lint_done(&l, &d, NULL, "CertificateList");
 	s = der_enter(&top);
-	if (!lint_expect(&l, &s, DER_SEQUENCE, &tbs, "tbsCertList"))
+	if (!lint_expect(&l, &s, DER_SEQUENCE, &tbs, NULL, "tbsCertList"))
 		return false;
 	crl_lint_tbs_append(tbs.start, tbs.total, l.ctx, v, &info);
-	if (!lint_expect(&l, &s, DER_SEQUENCE, &alg, "signatureAlgorithm") ||
-	    !lint_expect(&l, &s, DER_BITSTRING, &sig, "signatureValue"))
+	if (!lint_expect(&l, &s, DER_SEQUENCE, &alg, NULL, "signatureAlgorithm") ||
+	    !lint_expect(&l, &s, DER_BITSTRING, &sig, NULL, "signatureValue"))
 		return false;
-	lint_done(&l, &s, "signatureValue");
+	lint_done(&l, &s, NULL, "signatureValue");
 	if (info.alg && (info.alg_len != alg.total || memcmp(info.alg, alg.start, alg.total) != 0))
 		LINT(&l, "A2", "signatureAlgorithm differs from tbsCertList.signature");
 	if (sig.len == 0 || sig.val[0] != 0) {

@@ -21,19 +21,43 @@ enum crl_profile {
 	CRL_PROFILE_CA,		/* scope holds only CA certificates: <= 365 days (A9, O3) */
 };
 
-/* RFC 5280 CRLReason values; CRL_REASON_NONE means no reasonCode. */
+/* RFC 5280 CRLReason values; CRL_REASON_NONE means no reasonCode.
+ * <openssl/x509v3.h> defines all of these but CRL_REASON_CESSATION as
+ * macros with the same values, so it is included first and only the
+ * names it lacks become enumerators: either include order then works. */
+#include <openssl/x509v3.h>
 enum {
+#ifndef CRL_REASON_NONE
 	CRL_REASON_NONE = -1,
+#endif
+#ifndef CRL_REASON_UNSPECIFIED
 	CRL_REASON_UNSPECIFIED = 0, /* never encoded (A28): treated as NONE */
+#endif
+#ifndef CRL_REASON_KEY_COMPROMISE
 	CRL_REASON_KEY_COMPROMISE = 1,
+#endif
+#ifndef CRL_REASON_CA_COMPROMISE
 	CRL_REASON_CA_COMPROMISE = 2,
+#endif
+#ifndef CRL_REASON_AFFILIATION_CHANGED
 	CRL_REASON_AFFILIATION_CHANGED = 3,
+#endif
+#ifndef CRL_REASON_SUPERSEDED
 	CRL_REASON_SUPERSEDED = 4,
+#endif
 	CRL_REASON_CESSATION = 5,
+#ifndef CRL_REASON_CERTIFICATE_HOLD
 	CRL_REASON_CERTIFICATE_HOLD = 6,
+#endif
+#ifndef CRL_REASON_REMOVE_FROM_CRL
 	CRL_REASON_REMOVE_FROM_CRL = 8,
+#endif
+#ifndef CRL_REASON_PRIVILEGE_WITHDRAWN
 	CRL_REASON_PRIVILEGE_WITHDRAWN = 9,
+#endif
+#ifndef CRL_REASON_AA_COMPROMISE
 	CRL_REASON_AA_COMPROMISE = 10,
+#endif
 };
 
 struct crl_entry {

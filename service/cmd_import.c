@@ -1,5 +1,6 @@
 /* cmd_import.c - `lastleaf import`: CLI options around import.c. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,49 @@ static const char import_usage[] =
 	"path and line or certificate number; the rest still imports, in one\n"
 	"transaction. Prints `imported N, unchanged N, rejected N, conflicts N`.\n"
 	"Exit status: 0 when nothing was rejected and nothing conflicted.\n";
+
+/* A leaf whose CRL distribution point names no configured partition would
+ * be fetched from a URL lastleaf does not publish (A20, E10): say so at
+ * import time, not only when the CRL is generated. */
+static void warn_stray_cdps(struct cli_ctx *ctx, struct store *s)
+{
+	size_t i;
+
+	for (i = 0; ctx->cfg && i < ctx->cfg->ncas; i++) {
+		const struct cfg_ca *ca = &ctx->cfg->cas[i];
+		const char *m, *p[4];
+		char pre[1024], suf[1024], n[16];
+		struct ll_err err;
+		PGresult *r;
+
+		if (ca->crl.partitions <= 0 || !ca->crl.url ||
+		    !(m = strstr(ca->crl.url, "{partition}")))
+			continue;
+		snprintf(pre, sizeof(pre), "%.*s", (int)(m - ca->crl.url), ca->crl.url);
+		snprintf(suf, sizeof(suf), "%s", m + strlen("{partition}"));
+		snprintf(n, sizeof(n), "%d", ca->crl.partitions);
+		p[0] = ca->name;
+		p[1] = pre;
+		p[2] = suf;
+		p[3] = n;
+		r = store_query(s,
+			"SELECT count(*) FROM leaf l JOIN ca_key k ON k.id = l.issuer_key_id "
+			"WHERE k.name = $1 AND l.cdp IS NOT NULL AND l.not_after > now() AND NOT coalesce("
+			" CASE WHEN starts_with(l.cdp, $2) AND right(l.cdp, length($3)) = $3"
+			"  AND length(l.cdp) > length($2) + length($3)"
+			"  AND substr(l.cdp, length($2) + 1, greatest(length(l.cdp) - length($2) - length($3), 0))"
+			"   ~ '^(0|[1-9][0-9]{0,5})$'"
+			" THEN substr(l.cdp, length($2) + 1, greatest(length(l.cdp) - length($2) - length($3), 0))::int"
+			"  < $4::int END, false)",
+			4, p, &err);
+		if (r && atoll(PQgetvalue(r, 0, 0)) > 0)
+			fprintf(stderr, "lastleaf: import: warning: %s unexpired leaves of CA %s have a CRL "
+					"distribution point that names no configured partition (%s); "
+					"`crl generate` lists them on a partition chosen by serial (A20, E10)\n",
+				PQgetvalue(r, 0, 0), ca->name, ca->crl.url);
+		PQclear(r);
+	}
+}
 
 int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -106,6 +150,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		cli_errorf("import: nothing was imported");
 		goto out;
 	}
+	warn_stray_cdps(ctx, s);
 	printf("imported %lld, unchanged %lld, rejected %lld, conflicts %lld\n",
 	       (long long)st.imported, (long long)st.unchanged, (long long)st.rejected,
 	       (long long)st.conflicts);

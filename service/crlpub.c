@@ -177,8 +177,8 @@ static bool assign_partitions(struct ctx *c, struct ll_err *err)
 	r = store_query(c->s,
 		"WITH m AS (SELECT id, cdp, CASE WHEN cdp IS NOT NULL AND starts_with(cdp, $2) "
 		"  AND right(cdp, length($3)) = $3 AND length(cdp) > length($2) + length($3) "
-		"  AND substr(cdp, length($2) + 1, length(cdp) - length($2) - length($3)) ~ '^(0|[1-9][0-9]{0,5})$' "
-		"  THEN substr(cdp, length($2) + 1, length(cdp) - length($2) - length($3))::int END AS k "
+		"  AND substr(cdp, length($2) + 1, greatest(length(cdp) - length($2) - length($3), 0)) ~ '^(0|[1-9][0-9]{0,5})$' "
+		"  THEN substr(cdp, length($2) + 1, greatest(length(cdp) - length($2) - length($3), 0))::int END AS k "
 		"  FROM leaf WHERE issuer_key_id = $1 AND crl_partition IS NULL),"
 		" u AS (UPDATE leaf l SET crl_partition = CASE WHEN m.k < $4::int THEN m.k ELSE "
 		"  ((get_byte(sha256(l.serial), 0) << 8) | get_byte(sha256(l.serial), 1)) % $4::int END "

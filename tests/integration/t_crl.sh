@@ -96,7 +96,7 @@ check "revocation before notBefore refused (E13)" [ $RC -ne 0 ]
 contains "... naming notBefore" "$OUT" "notBefore"
 run ll revoke --ca ec --serial 0DEAD --reason superseded
 check "unknown serial refused" [ $RC -ne 0 ]
-contains "... clearly" "$OUT" "no leaf with serial 0dead"
+contains "... clearly" "$OUT" "no leaf with serial 00dead"
 run ll revoke --ca nope --serial 0100 --reason superseded
 contains "unknown CA refused" "$OUT" "no CA named 'nope'"
 for s in 0200 0205 020A 0301 0400; do ll revoke --ca rsa --serial $s --reason cessationOfOperation >/dev/null; done
@@ -120,6 +120,7 @@ contains "revocation sends NOTIFY lastleaf_revocation" "$(cat "$T_DIR/notify.out
 
 # --- generate and verify ------------------------------------------------------------
 run ll crl generate --all
+GENOUT=$OUT
 check "crl generate --all ($OUT)" [ $RC -eq 0 ]
 for f in root.crl ec.crl rsa-0.crl rsa-1.crl rsa-2.crl rsa-3.crl root.json ec.json rsa.json; do
 	check "published $f" [ -s "$T_DIR/pub/$f" ]
@@ -129,12 +130,14 @@ NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 verify3() { # CRL ISSUER CHAIN EXPECTJSON LABEL
 	local crl=$1 iss=$2 chain=$3 exp=$4 label=$5 out
-	out=$(openssl crl -in "$crl" -inform DER -CAfile "$chain" -noout 2>&1)
+	out=$(openssl crl -in "$crl" -inform DER -CAfile "$chain" -noout 2>&1) || true
 	# the trap: openssl crl -verify exits 0 on a bad signature; read the text
 	contains "$label: openssl crl says verify OK" "$out" "verify OK"
-	out=$(certtool --crl-info --inder --infile "$crl" 2>&1)
+	out=$(timeout 20 certtool --crl-info --inder --infile "$crl" 2>&1 </dev/null) || true
 	contains "$label: certtool parses it" "$out" "Version: 2"
-	out=$(certtool --verify-crl --inder --infile "$crl" --load-ca-certificate "$iss" 2>&1)
+	# --inder would apply to the CA certificate too: give certtool PEM
+	{ echo "-----BEGIN X509 CRL-----"; base64 -w64 "$crl"; echo "-----END X509 CRL-----"; } >"$crl.pem"
+	out=$(timeout 20 certtool --verify-crl --infile "$crl.pem" --load-ca-certificate "$iss" 2>&1 </dev/null) || true
 	contains "$label: certtool verifies the signature" "$out" "Verified."
 	run $PY "$LL_SRC/tests/lib/crlcheck.py" "$crl" "$iss" "$exp"
 	check "$label: python3-cryptography: $OUT" [ $RC -eq 0 ]
@@ -163,14 +166,14 @@ for k in 0 1 2 3; do
 done
 eq "partition from the CDP (E10)" "$(sql "select string_agg(crl_partition::text, ',' order by serial) from leaf where serial in ('\\x0200','\\x0205','\\x020a')")" "0,1,2"
 eq "every RSA leaf has a partition" "$(sql "select count(*) from leaf where issuer_key_id=(select id from ca_key where name='rsa') and crl_partition is null")" 0
-contains "stray CDP reported, not silently dropped" "$(cat <<<"$OUT")" "names no configured partition"
+contains "stray CDP reported, not silently dropped" "$GENOUT" "names no configured partition"
 eq "CCADB JSON lists the distinct CDP URLs of unexpired leaves (A35)" "$($PY -c "import json;print(len(json.load(open('$T_DIR/pub/rsa.json'))))")" 5
 eq "CCADB JSON for a CA with no leaves is [\"\"]" "$(cat "$T_DIR/pub/root.json")" '[""]'
 
 # --- numbers grow, across runs and across a crash -----------------------------------------
-N1=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2)
+N1=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
 ll crl generate --ca ec >/dev/null
-N2=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2)
+N2=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
 check "CRL number grows across runs ($N1 -> $N2)" [ $((16#$N2)) -gt $((16#$N1)) ]
 SUM=$(sha256sum "$T_DIR/pub/ec.crl")
 run env LASTLEAF_FAULT=crl-after-commit "$LASTLEAF" crl generate --ca ec
@@ -178,7 +181,7 @@ check "killed between commit and publication" [ $RC -ne 0 ]
 eq "... the published CRL is untouched" "$(sha256sum "$T_DIR/pub/ec.crl")" "$SUM"
 NC=$(sql "select max(number) from crl where partition=-1 and issuer_key_id=(select id from ca_key where name='ec')")
 ll crl generate --ca ec >/dev/null
-N3=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2)
+N3=$(openssl crl -in "$T_DIR/pub/ec.crl" -inform DER -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
 check "after the crash the next number is above the committed one ($NC -> $((16#$N3)))" [ $((16#$N3)) -gt "$NC" ]
 eq "numbers never repeat" "$(sql "select count(*) - count(distinct (issuer_key_id, partition, number)) from crl")" 0
 ls -a "$T_DIR/pub" | grep -q '\.tmp\.' && fail "temporary files left behind" || ok "no temporary files left behind"

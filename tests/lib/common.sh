@@ -12,7 +12,7 @@ T_FAILS=0
 T_PASSES=0
 
 T_DIR=$(mktemp -d "/tmp/ll-$T_NAME.XXXXXX")
-t_cleanup() { rm -rf "$T_DIR"; }
+t_cleanup() { [ -n "${LL_KEEP:-}" ] || rm -rf "$T_DIR"; }
 trap t_cleanup EXIT
 
 # A fresh database for this test.

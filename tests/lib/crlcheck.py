@@ -14,7 +14,7 @@ import json
 import sys
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 crl = x509.load_der_x509_crl(open(sys.argv[1], "rb").read())
 issuer = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
@@ -45,7 +45,7 @@ for r in crl:
     s = "%x" % r.serial_number
     reason = None
     try:
-        reason = r.extensions.get_extension_for_oid(ExtensionOID.CRL_REASON).value.reason.name
+        reason = r.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON).value.reason.name
     except x509.ExtensionNotFound:
         pass
     got[s] = {"reason": reason, "revoked_at": r.revocation_date.strftime("%Y-%m-%dT%H:%M:%SZ")}
