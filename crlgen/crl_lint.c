@@ -620,12 +620,15 @@ static void lint_entries(struct lint *l, const struct der_tlv *list)
 /* ---- CRL extensions (A5, A15-A18, A20, A21) ---------------------------- */
 
 /* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] OPTIONAL,
- *   authorityCertIssuer [1] OPTIONAL, authorityCertSerialNumber [2] OPTIONAL } */
+ *   authorityCertIssuer [1] OPTIONAL, authorityCertSerialNumber [2] OPTIONAL }
+ * Fields are told apart by tag number, so a wrongly primitive [1] (seen
+ * in the wild) is still named for what it is. */
 static void lint_aki(struct lint *l, const struct der_tlv *val, bool critical)
 {
 	struct der d = der_enter(val), s;
-	struct der_tlv seq, kid, t;
-	bool has_kid, has_issuer, has_serial;
+	struct der_tlv seq, t, kid = {0};
+	bool has_kid = false, has_issuer = false, has_serial = false;
+	int last = -1, num;
 
 	if (critical)
 		LINT(l, "A16", "authorityKeyIdentifier is marked critical");
@@ -634,10 +637,29 @@ static void lint_aki(struct lint *l, const struct der_tlv *val, bool critical)
 		return;
 	}
 	s = der_enter(&seq);
-	if (!der_optional(&s, 0x80, &kid, &has_kid) || !der_optional(&s, 0xa1, &t, &has_issuer) ||
-	    !der_optional(&s, 0x82, &t, &has_serial) || !der_empty(&s)) {
-		LINT(l, "A6", "authorityKeyIdentifier has malformed or unknown fields");
-		return;
+	while (!der_empty(&s)) {
+		if (!der_next(&s, &t)) {
+			LINT(l, "A6", "authorityKeyIdentifier: %s", lint_fault(&s, 0x80));
+			return;
+		}
+		num = (t.tag & 0xc0) == 0x80 ? t.tag & 0x1f : 99;
+		if (num <= last || num > 2) {
+			LINT(l, "A6", "authorityKeyIdentifier has an unexpected field (tag 0x%02x)", t.tag);
+			continue;
+		}
+		last = num;
+		if (num == 0) {
+			has_kid = true;
+			kid = t;
+		} else if (num == 1) {
+			has_issuer = true;
+		} else {
+			has_serial = true;
+		}
+		/* keyIdentifier and the serial are primitive, GeneralNames is not. */
+		if (((t.tag & 0x20) != 0) != (num == 1))
+			LINT(l, "A6", "authorityKeyIdentifier field [%d] has the wrong constructed bit",
+			     num);
 	}
 	if (!has_kid)
 		LINT(l, "A16", "authorityKeyIdentifier has no keyIdentifier");
@@ -723,22 +745,54 @@ static void lint_idp_dpn(struct lint *l, const struct der_tlv *dpn)
 }
 
 /* One IDP [n] BOOLEAN DEFAULT FALSE field: TRUE is the only valid encoding. */
-static bool lint_idp_flag(struct lint *l, struct der *s, uint8_t tag, const char *name,
-			  bool *value)
+static void lint_idp_flag(struct lint *l, const struct der_tlv *t, const char *name, bool *value)
 {
-	struct der_tlv t;
-	bool present;
-
-	*value = false;
-	if (!der_optional(s, tag, &t, &present) || !present)
-		return true;
-	if (!bool_value(&t, value)) {
+	if (!bool_value(t, value)) {
 		LINT(l, "A6", "IDP %s is not a DER BOOLEAN", name);
-		return false;
+		*value = true; /* present all the same */
+		return;
 	}
 	if (!*value)
 		LINT(l, "A20", "IDP %s FALSE is encoded (DEFAULT FALSE must be omitted)", name);
-	return true;
+}
+
+/* What lint_idp found. */
+struct idp_seen {
+	bool dpn, user, ca, some, indirect, attr;
+};
+
+/* One IDP field, by tag number; a wrong constructed bit is an A6 finding
+ * but the field is still judged for what it says. */
+static void lint_idp_field(struct lint *l, const struct der_tlv *t, int num, struct idp_seen *o)
+{
+	bool cons = (t->tag & 0x20) != 0;
+
+	if (cons != (num == 0))
+		LINT(l, "A6", "IDP field [%d] has the wrong constructed bit (tag 0x%02x)", num, t->tag);
+	switch (num) {
+	case 0:
+		o->dpn = true;
+		if (cons)
+			lint_idp_dpn(l, t);
+		break;
+	case 1: lint_idp_flag(l, t, "onlyContainsUserCerts", &o->user); break;
+	case 2: lint_idp_flag(l, t, "onlyContainsCACerts", &o->ca); break;
+	case 3:
+		o->some = true;
+		LINT(l, "A20", "IDP asserts onlySomeReasons");
+		break;
+	case 4:
+		lint_idp_flag(l, t, "indirectCRL", &o->indirect);
+		if (o->indirect)
+			LINT(l, "A5", "IDP asserts indirectCRL (A20 too)");
+		break;
+	case 5:
+		lint_idp_flag(l, t, "onlyContainsAttributeCerts", &o->attr);
+		if (o->attr)
+			LINT(l, "A20", "IDP asserts onlyContainsAttributeCerts");
+		break;
+	default: break;
+	}
 }
 
 /* IssuingDistributionPoint ::= SEQUENCE { distributionPoint [0],
@@ -748,9 +802,11 @@ static void lint_idp(struct lint *l, const struct der_tlv *val, bool critical)
 {
 	const struct crl_partition *part = l->ctx->partition;
 	struct der d = der_enter(val), s;
-	struct der_tlv seq, dpn, t;
-	bool has_dpn, user, ca, some, indirect, attr;
+	struct der_tlv seq, t;
+	struct idp_seen o;
+	int last = -1, num;
 
+	memset(&o, 0, sizeof(o));
 	if (!part)
 		LINT(l, "A21", "IssuingDistributionPoint on a full CRL");
 	if (!critical)
@@ -762,40 +818,29 @@ static void lint_idp(struct lint *l, const struct der_tlv *val, bool critical)
 	s = der_enter(&seq);
 	if (der_empty(&s))
 		LINT(l, "A20", "IssuingDistributionPoint is an empty SEQUENCE");
-	if (!der_optional(&s, 0xa0, &dpn, &has_dpn)) {
-		LINT(l, "A6", "IDP distributionPoint is malformed");
-		return;
+	while (!der_empty(&s)) {
+		if (!der_next(&s, &t)) {
+			LINT(l, "A6", "IssuingDistributionPoint: %s", lint_fault(&s, 0x80));
+			return;
+		}
+		num = (t.tag & 0xc0) == 0x80 ? t.tag & 0x1f : 99;
+		if (num <= last || num > 5) {
+			LINT(l, "A6", "IDP has an unexpected field (tag 0x%02x)", t.tag);
+			continue;
+		}
+		last = num;
+		lint_idp_field(l, &t, num, &o);
 	}
-	if (has_dpn)
-		lint_idp_dpn(l, &dpn);
-	else if (part)
+	if (!o.dpn && part)
 		LINT(l, "A20", "IDP has no distributionPoint fullName");
-	if (!lint_idp_flag(l, &s, 0x81, "onlyContainsUserCerts", &user) ||
-	    !lint_idp_flag(l, &s, 0x82, "onlyContainsCACerts", &ca))
-		return;
-	if (!der_optional(&s, 0x83, &t, &some)) {
-		LINT(l, "A6", "IDP onlySomeReasons is malformed");
-		return;
-	}
-	if (some)
-		LINT(l, "A20", "IDP asserts onlySomeReasons");
-	if (!lint_idp_flag(l, &s, 0x84, "indirectCRL", &indirect) ||
-	    !lint_idp_flag(l, &s, 0x85, "onlyContainsAttributeCerts", &attr))
-		return;
-	if (indirect)
-		LINT(l, "A5", "IDP asserts indirectCRL (A20 too)");
-	if (attr)
-		LINT(l, "A20", "IDP asserts onlyContainsAttributeCerts");
-	if (!der_empty(&s))
-		LINT(l, "A6", "IDP has unexpected fields (tag 0x%02x)", s.p[0]);
-	if (user && ca)
+	if (o.user && o.ca)
 		LINT(l, "A20", "IDP asserts both onlyContainsUserCerts and onlyContainsCACerts");
-	if (part && user != part->only_user)
+	if (part && o.user != part->only_user)
 		LINT(l, "A20", "IDP onlyContainsUserCerts is %s; the partition says %s",
-		     user ? "TRUE" : "absent", part->only_user ? "TRUE" : "absent");
-	if (part && ca != part->only_ca)
+		     o.user ? "TRUE" : "absent", part->only_user ? "TRUE" : "absent");
+	if (part && o.ca != part->only_ca)
 		LINT(l, "A20", "IDP onlyContainsCACerts is %s; the partition says %s",
-		     ca ? "TRUE" : "absent", part->only_ca ? "TRUE" : "absent");
+		     o.ca ? "TRUE" : "absent", part->only_ca ? "TRUE" : "absent");
 }
 
 /* Names for extensions that BR 7.2.2 discourages, for clearer A18 text. */

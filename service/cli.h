@@ -31,5 +31,6 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_crl(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_ocsp(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "crlgen.h"
 #include "hex.h"
+#include "issuer.h"
 #include "json.h"
 #include "keys.h"
 #include "publish.h"
@@ -94,55 +95,22 @@ static void expand_url(const char *tmpl, const char *part, char *out, size_t len
 	snprintf(out, len, "%.*s%s%s", (int)(m - tmpl), tmpl, part, m + strlen("{partition}"));
 }
 
-/* Loads the key row, the CA certificate that names the CRL issuer, and
- * the signing key; checks duty (A14) and that key and certificate match. */
+/* Loads the CA certificate that names the CRL issuer and the signing key;
+ * checks duty (A14) and that key and certificate match. */
 static bool load_issuer(struct ctx *c, struct ll_err *err)
 {
-	const char *p[1] = {c->ca->name};
-	PGresult *r;
-	uint8_t spki[4096];
-	size_t spki_len, dl;
+	struct issuer_info ii;
 	struct x509_fields f;
-	int i, pick = -1;
 
-	r = store_query(c->s, "SELECT id, spki FROM ca_key WHERE name = $1", 1, p, err);
-	if (!r)
+	if (!issuer_load(c->s, c->ca->name, &ii, err))
 		return false;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return ll_err_set(err, "CA '%s' is configured but not registered: run `lastleaf ca add "
-				       "--name %s CERT`", c->ca->name, c->ca->name);
-	}
-	snprintf(c->key_id, sizeof(c->key_id), "%s", PQgetvalue(r, 0, 0));
-	if (!store_parse_bytea(PQgetvalue(r, 0, 1), spki, sizeof(spki), &spki_len)) {
-		PQclear(r);
-		return ll_err_set(err, "CA '%s': bad stored key", c->ca->name);
-	}
-	PQclear(r);
-	/* The newest unexpired, unrevoked certificate names the issuer (A4);
-	 * with none, the key has no CRL duty any more (A14). */
-	p[0] = c->key_id;
-	r = store_query(c->s,
-		"SELECT der, (not_after > now() AND revoked_at IS NULL) FROM ca_cert WHERE key_id = $1 "
-		"ORDER BY (not_after > now() AND revoked_at IS NULL) DESC, not_before DESC", 1, p, err);
-	if (!r)
-		return false;
-	for (i = 0; i < PQntuples(r) && pick < 0; i++)
-		if (strcmp(PQgetvalue(r, i, 1), "t") == 0)
-			pick = i;
-	if (pick < 0) {
-		PQclear(r);
+	snprintf(c->key_id, sizeof(c->key_id), "%s", ii.key_id);
+	if (ii.no_duty) {
 		c->res->no_duty = true;
 		return true;
 	}
-	dl = strlen(PQgetvalue(r, pick, 0)) / 2;
-	c->issuer_der = malloc(dl + 1);
-	if (!c->issuer_der || !store_parse_bytea(PQgetvalue(r, pick, 0), c->issuer_der, dl + 1,
-						 &c->issuer_len)) {
-		PQclear(r);
-		return ll_err_set(err, "out of memory");
-	}
-	PQclear(r);
+	c->issuer_der = ii.cert; /* ownership moves to the context */
+	c->issuer_len = ii.cert_len;
 	if (!x509_walk(c->issuer_der, c->issuer_len, &f, err))
 		return ll_err_prefix(err, "CA '%s' certificate", c->ca->name);
 	if (f.key_usage >= 0 && !(f.key_usage & X509_KU_CRL_SIGN))
@@ -151,7 +119,7 @@ static bool load_issuer(struct ctx *c, struct ll_err *err)
 	c->key = keys_load(c->ca->key, err);
 	if (!c->key)
 		return ll_err_prefix(err, "CA '%s'", c->ca->name);
-	if (!keys_match_spki(c->key, spki, spki_len))
+	if (!keys_match_spki(c->key, ii.spki, ii.spki_len))
 		return ll_err_set(err, "CA '%s': the key %s does not match the CA certificate's public "
 				       "key; nothing signed", c->ca->name, c->ca->key);
 	return true;

@@ -28,6 +28,7 @@ static const char usage[] =
 	"  report              live leaves per CA certificate (table, json, csv)\n"
 	"  revoke              record the revocation of a leaf or a CA certificate\n"
 	"  crl generate        sign and publish CRLs\n"
+	"  ocsp sign           pre-sign OCSP responses\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
 	"Run `lastleaf COMMAND --help` for a command's options.\n";
@@ -46,6 +47,7 @@ static const struct cmd cmds[] = {
 	{"report", cmd_report, true},
 	{"revoke", cmd_revoke, true},
 	{"crl", cmd_crl, true},
+	{"ocsp", cmd_ocsp, true},
 };
 
 static const struct cmd *find_cmd(const char *name)

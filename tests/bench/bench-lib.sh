@@ -39,6 +39,35 @@ bench_noise() {
 	printf 'load %s, nproc %s, busy: %s' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "${top:-none}"
 }
 
+# CPU accounting, to tell how much of the machine other sessions took
+# during a measurement. bench_cpu prints "WALL BUSY OURS": a timestamp, the
+# machine's busy jiffies (/proc/stat: user nice system irq softirq steal)
+# and the jiffies of this script's finished children (cutime/cstime: every
+# lastleaf, psql, openssl run) plus the private PostgreSQL (postmaster,
+# its finished backends and its live children). Take one before and one
+# after a measurement that ran in a child, then bench_others BEFORE AFTER.
+bench_cpu() {
+	local busy ours pm c
+	busy=$(awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	ours=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$$/stat")
+	if [ -n "${LL_BENCH_PGDIR:-}" ] && [ -f "$LL_BENCH_PGDIR/data/postmaster.pid" ]; then
+		pm=$(head -1 "$LL_BENCH_PGDIR/data/postmaster.pid")
+		for c in "$pm" $(pgrep -P "$pm" || true); do
+			ours=$((ours + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+		done
+	fi
+	printf '%s %s %s\n' "$(bench_now)" "$busy" "$ours"
+}
+
+# bench_others "BEFORE" "AFTER" -> average CPUs used by everything else
+# (other sessions, VM steal) between the two bench_cpu snapshots
+bench_others() {
+	awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		split(a, x, " "); split(b, y, " ");
+		dt = y[1] - x[1]; o = ((y[2] - x[2]) - (y[3] - x[3])) / hz;
+		if (dt <= 0) print "nan"; else printf "%.2f\n", (o < 0 ? 0 : o) / dt }'
+}
+
 # Builds lastleaf (Release) into $LL_BENCH_BUILD; sets LL and LL_BENCH_VERSION.
 # By default from the work tree as it is (uncommitted edits included); with
 # LL_BENCH_REV=REV (e.g. HEAD) from a clean `git archive REV` snapshot
