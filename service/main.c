@@ -29,6 +29,7 @@ static const char usage[] =
 	"  revoke              record the revocation of a leaf or a CA certificate\n"
 	"  crl generate        sign and publish CRLs\n"
 	"  ocsp sign           pre-sign OCSP responses\n"
+	"  serve               run the OCSP/CRL responder and the timers\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
 	"Run `lastleaf COMMAND --help` for a command's options.\n";
