@@ -15,14 +15,17 @@ static bool ts(const char *s, ll_time *out)
 	return ll_time_parse_rfc3339(s, out);
 }
 
-/* Fills the leaf statistics of one key at time `at`. The WHERE clause
- * matches leaf_live_idx (issuer_key_id, not_after) INCLUDE (revoked_at),
- * so this is an index-only range scan over the key's unexpired leaves. */
+/* Fills the leaf statistics of one key at time `at`. Live leaves by
+ * expiry month come from the leaf_month counts (migration 004) for the
+ * months after T's month, less the leaves revoked by T (partial index),
+ * plus an exact count inside T's own month; so the cost does not grow
+ * with the number of leaves. Earliest and last expiry are single index
+ * probes on leaf_live_idx. */
 static bool key_stats(struct store *s, int64_t key_id, const char *at, struct report_row *row,
 		      struct ll_err *err)
 {
 	char kid[24];
-	const char *p[3];
+	const char *p[2];
 	PGresult *r;
 	int i;
 
@@ -30,11 +33,19 @@ static bool key_stats(struct store *s, int64_t key_id, const char *at, struct re
 	p[0] = kid;
 	p[1] = at;
 	r = store_query(s,
-		"SELECT to_char(date_trunc('month', not_after), 'YYYY-MM'), count(*), "
-		TS("min(not_after)") ", " TS("max(not_after)") " FROM leaf "
-		"WHERE issuer_key_id = $1 AND not_after >= $2::timestamptz "
-		"AND (revoked_at IS NULL OR revoked_at > $2::timestamptz) "
-		"GROUP BY 1 ORDER BY 1",
+		"WITH t AS (SELECT $2::timestamptz AS at, date_trunc('month', $2::timestamptz, 'UTC') AS m0),"
+		" b AS (SELECT count(*) AS n FROM leaf, t WHERE issuer_key_id = $1 AND not_after >= t.at"
+		"  AND not_after < t.m0 + interval '1 month' AND (revoked_at IS NULL OR revoked_at > t.at)),"
+		" rev AS (SELECT date_trunc('month', not_after, 'UTC') AS month, count(*) AS n FROM leaf, t"
+		"  WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND revoked_at <= t.at"
+		"  AND not_after >= t.m0 + interval '1 month' GROUP BY 1)"
+		" SELECT to_char(m, 'YYYY-MM'), n FROM ("
+		"  SELECT t.m0 AS m, b.n FROM t, b WHERE b.n > 0"
+		"  UNION ALL"
+		"  SELECT h.month, h.leaves - coalesce(rev.n, 0) FROM leaf_month h"
+		"   LEFT JOIN rev ON rev.month = h.month, t"
+		"   WHERE h.issuer_key_id = $1 AND h.month > t.m0 AND h.leaves - coalesce(rev.n, 0) > 0"
+		" ) x ORDER BY m",
 		2, p, err);
 	if (!r)
 		return false;
@@ -45,37 +56,30 @@ static bool key_stats(struct store *s, int64_t key_id, const char *at, struct re
 		return ll_err_set(err, "out of memory");
 	}
 	for (i = 0; i < PQntuples(r); i++) {
-		ll_time mn, mx;
-
 		snprintf(row->hist[i].month, sizeof(row->hist[i].month), "%s", PQgetvalue(r, i, 0));
 		row->hist[i].count = strtoll(PQgetvalue(r, i, 1), NULL, 10);
 		row->live_leaves += row->hist[i].count;
-		ts(PQgetvalue(r, i, 2), &mn);
-		ts(PQgetvalue(r, i, 3), &mx);
-		if (!row->has_live || mn < row->earliest_expiry)
-			row->earliest_expiry = mn;
-		if (!row->has_live || mx > row->last_expiry)
-			row->last_expiry = mx;
-		row->has_live = true;
 	}
 	PQclear(r);
-	if (!row->has_live)
+	if (row->live_leaves == 0)
 		return true;
-	{
-		char last[LL_TIME_RFC3339_LEN];
-
-		p[2] = ll_time_format_rfc3339(row->last_expiry, last);
+	row->has_live = true;
+	r = store_query(s,
+		"(SELECT " TS("not_after") ", NULL FROM leaf WHERE issuer_key_id = $1 AND not_after >= $2::timestamptz"
+		" AND (revoked_at IS NULL OR revoked_at > $2::timestamptz) ORDER BY not_after LIMIT 1)"
+		" UNION ALL "
 		/* ties on notAfter: the smallest serial, so the answer is stable */
-		r = store_query(s,
-			"SELECT encode(serial, 'hex') FROM leaf WHERE issuer_key_id = $1 "
-			"AND not_after = $3::timestamptz "
-			"AND (revoked_at IS NULL OR revoked_at > $2::timestamptz) ORDER BY serial LIMIT 1",
-			3, p, err);
-	}
+		"(SELECT " TS("not_after") ", encode(serial, 'hex') FROM leaf WHERE issuer_key_id = $1"
+		" AND not_after >= $2::timestamptz AND (revoked_at IS NULL OR revoked_at > $2::timestamptz)"
+		" ORDER BY not_after DESC, serial LIMIT 1)",
+		2, p, err);
 	if (!r)
 		return false;
-	if (PQntuples(r))
-		snprintf(row->last_serial, sizeof(row->last_serial), "%s", PQgetvalue(r, 0, 0));
+	if (PQntuples(r) == 2) {
+		ts(PQgetvalue(r, 0, 0), &row->earliest_expiry);
+		ts(PQgetvalue(r, 1, 0), &row->last_expiry);
+		snprintf(row->last_serial, sizeof(row->last_serial), "%s", PQgetvalue(r, 1, 1));
+	}
 	PQclear(r);
 	return true;
 }

@@ -11,7 +11,7 @@ ll migrate >"$T_DIR/m1" 2>&1 & p1=$!
 ll migrate >"$T_DIR/m2" 2>&1 & p2=$!
 wait $p1; r1=$?; wait $p2; r2=$?
 check "two concurrent migrates succeed" [ $r1 -eq 0 -a $r2 -eq 0 ]
-eq "schema applied once" "$(sql "select count(*) from schema_migrations")" "1"
+eq "schema applied once" "$(sql "select count(*) from schema_migrations")" "$(ls "$LL_SRC"/sql/[0-9]*.sql | wc -l)"
 eq "one of them did nothing" "$(cat "$T_DIR/m1" "$T_DIR/m2" | grep -c '(0 migrations applied)')" "1"
 
 ll ca add "$C/ca/root.pem" "$C/ca/inta.pem" "$C/ca/intb.pem" >/dev/null

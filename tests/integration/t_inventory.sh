@@ -13,7 +13,8 @@ FUT=$($PY -c "import json;print(json.load(open('$C/expected.json'))['future'])")
 # --- schema ---------------------------------------------------------------
 run ll migrate
 check "migrate applies the schema" [ $RC -eq 0 ]
-contains "migrate prints the version" "$OUT" "schema version 1"
+NMIG=$(ls "$LL_SRC"/sql/[0-9]*.sql | wc -l)
+contains "migrate prints the version" "$OUT" "schema version $NMIG ($NMIG migrations applied)"
 run ll migrate
 contains "second migrate is a no-op" "$OUT" "(0 migrations applied)"
 run ll report
@@ -185,6 +186,11 @@ eq "every state change audited" "$(sql "select count(*) filter (where action='ca
 eq "audit rows name the OS user" "$(sql "select count(distinct actor) from audit")" 1
 run sql "delete from audit"
 check "audit is append-only" [ $RC -ne 0 ]
+
+# --- the per-month counts that keep the report fast match the leaves --------------
+eq "leaf_month agrees with the leaves, per key and month" "$(sql "select count(*) from (select issuer_key_id, date_trunc('month', not_after, 'UTC') as month, count(*) as leaves from leaf group by 1, 2) a full join (select * from leaf_month where leaves <> 0) b using (issuer_key_id, month, leaves) where a.leaves is null or b.leaves is null")" 0
+run sql "update leaf set not_after = not_after + interval '1 day' where id = (select min(id) from leaf)"
+check "notAfter of a stored leaf cannot change" [ $RC -ne 0 ]
 
 # --- the index that keeps the report fast --------------------------------------------
 PLAN=$(sql "set enable_seqscan=off; explain select count(*), max(not_after) from leaf where issuer_key_id=1 and not_after >= now() and (revoked_at is null or revoked_at > now())")
