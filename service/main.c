@@ -49,6 +49,7 @@ static const struct cmd cmds[] = {
 	{"revoke", cmd_revoke, true},
 	{"crl", cmd_crl, true},
 	{"ocsp", cmd_ocsp, true},
+	{"serve", cmd_serve, true},
 };
 
 static const struct cmd *find_cmd(const char *name)

@@ -1,0 +1,898 @@
+/* daemon.c - `lastleaf serve`: the long-running service.
+ *
+ * Threads:
+ *  - the HTTP workers of ocsp_http (one event base each) answer OCSP and
+ *    CRL requests from the in-memory table;
+ *  - the sync thread owns a PostgreSQL connection: it LISTENs for
+ *    revocations and imports, re-signs what changed (signer role), pulls
+ *    "changes since N" into the table (responder role, also on replicas
+ *    where NOTIFY never arrives), and runs the CRL and re-signing timers;
+ *  - the main thread runs the admin listener (/healthz, /metrics) and the
+ *    signal handling on its own event base.
+ * If PostgreSQL goes away the table keeps serving (never past nextUpdate:
+ * ocsp_http answers tryLater then) and the sync thread reconnects with
+ * backoff. */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "certfile.h"
+#include "cli.h"
+#include "crlpub.h"
+#include "hex.h"
+#include "issuer.h"
+#include "keys.h"
+#include "ocsp.h"
+#include "ocsp_http.h"
+#include "ocsp_table.h"
+#include "presign.h"
+#include "respstatus.h"
+
+#define PG_EPOCH_OFFSET 946684800LL
+#define RESIGN_INTERVAL 600   /* full re-sign sweep, seconds */
+#define CRL_DEBOUNCE 5	      /* seconds after a revocation before the CRL run */
+#define MAX_SERVED 64
+
+enum role { ROLE_SIGNER = 1, ROLE_RESPONDER = 2, ROLE_SCHEDULER = 4 };
+
+/* A served CA: its inventory key and, for live signing, its signer
+ * material (signer role only). */
+struct served {
+	const struct cfg_ca *ca;
+	int64_t key_id;
+	struct ocsp_issuer_ids ids; /* of the chosen CA certificate */
+	uint8_t *issuer_cert;
+	size_t issuer_len;
+	uint8_t *resp_cert;
+	size_t resp_len;
+	EVP_PKEY *sign_key;	    /* CA key or delegated responder key; NULL when keyless */
+	pthread_mutex_t mu;	    /* guards `signer` (ocsp_signer is single-threaded) */
+	struct ocsp_signer *signer;
+	ll_time crl_due;	    /* run crl generate at this time (0 = not due) */
+	ll_time last_crl;
+};
+
+struct daemon {
+	struct cli_ctx *ctx;
+	const struct cfg *cfg;
+	int roles;
+	struct ocsp_table *table;
+	struct ocsp_http *http;
+	struct served served[MAX_SERVED];
+	size_t nserved;
+	/* sync state */
+	pthread_t sync_thread;
+	atomic_bool stop;
+	atomic_bool loaded;	    /* initial load done: /healthz may say 200 */
+	atomic_bool db_up;
+	atomic_llong last_seq;
+	atomic_llong last_sync;	    /* unix time of the last successful sync */
+	atomic_ullong db_errors, signed_responses, crls_signed;
+	/* live-signing rate limit: a token bucket refilled per second */
+	atomic_llong tokens;
+	atomic_llong token_second;
+	int poll_ms;
+};
+
+static void logfmt(const char *level, const char *fmt, ...) LL_PRINTF(2, 3);
+static void logfmt(const char *level, const char *fmt, ...)
+{
+	char ts[LL_TIME_RFC3339_LEN], msg[1200];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; msg[i]; i++)
+		if (msg[i] == '"' || msg[i] == '\n')
+			msg[i] = '\'';
+	fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", ll_time_format_rfc3339(ll_now(), ts), level, msg);
+}
+
+/* ---- live signing (nonce echo, several CertIDs, signed unknown) ----- */
+
+static bool take_token(struct daemon *d)
+{
+	long long now = (long long)ll_now(), sec = atomic_load(&d->token_second);
+
+	if (d->cfg->ocsp_live_sign_rate <= 0)
+		return false;
+	if (sec != now && atomic_compare_exchange_strong(&d->token_second, &sec, now))
+		atomic_store(&d->tokens, d->cfg->ocsp_live_sign_rate);
+	return atomic_fetch_sub(&d->tokens, 1) > 0;
+}
+
+static struct served *served_by_key(struct daemon *d, int64_t key_id)
+{
+	size_t i;
+
+	for (i = 0; i < d->nserved; i++)
+		if (d->served[i].key_id == key_id)
+			return &d->served[i];
+	return NULL;
+}
+
+static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struct ocsp_request *req,
+				       bool unknown_serial, struct ll_buf *out)
+{
+	struct daemon *d = arg;
+	struct served *sv = served_by_key(d, issuer_id);
+	struct ocsp_single singles[64];
+	struct ll_err err;
+	ll_time now = ll_now();
+	size_t i;
+	enum ocsp_resp_status st = OCSP_SUCCESSFUL;
+
+	if (!sv || !sv->sign_key || req->n > 64)
+		return OCSP_UNAUTHORIZED;
+	if (!take_token(d))
+		return OCSP_TRY_LATER;
+	for (i = 0; i < req->n; i++) {
+		const struct ocsp_certid *id = &req->ids[i];
+		struct ocsp_blob *b = ocsp_table_get(d->table, id);
+		struct respstatus rs = {OCSP_UNKNOWN, 0, -1};
+
+		if (b) {
+			bool ok = now < b->next_update && respstatus_parse(b->der, b->len, &rs);
+			ocsp_blob_release(b);
+			if (!ok)
+				return OCSP_TRY_LATER;
+		} else if (!d->cfg->ocsp_unknown_signed) {
+			/* B14: never good, and unknown only when configured */
+			return OCSP_UNAUTHORIZED;
+		}
+		singles[i] = (struct ocsp_single){
+			.alg = id->alg,
+			.issuer = &sv->ids,
+			.serial = id->serial,
+			.serial_len = id->serial_len,
+			.status = rs.status,
+			.revoked_at = rs.revoked_at,
+			.reason = rs.reason,
+			.this_update = now,
+			.next_update = now + (d->cfg->ocsp_validity ? d->cfg->ocsp_validity : 4 * 86400) - 1,
+		};
+	}
+	(void)unknown_serial;
+	pthread_mutex_lock(&sv->mu);
+	if (!sv->signer)
+		sv->signer = ocsp_signer_new(sv->issuer_cert, sv->issuer_len,
+					     sv->resp_cert ? NULL : sv->sign_key, sv->resp_cert,
+					     sv->resp_len, sv->resp_cert ? sv->sign_key : NULL, now, &err);
+	if (sv->signer) {
+		ll_time cap = ocsp_signer_not_after(sv->signer);
+		for (i = 0; i < req->n; i++)
+			if (singles[i].next_update > cap)
+				singles[i].next_update = cap;
+		if (!ocsp_sign(sv->signer, singles, req->n, now, req->has_nonce ? req->nonce : NULL,
+			       req->has_nonce ? req->nonce_len : 0, out, &err)) {
+			logfmt("error", "live signing for %s failed: %s", sv->ca->name, err.msg);
+			st = OCSP_INTERNAL_ERROR;
+		}
+	} else {
+		logfmt("error", "no signer for %s: %s", sv->ca->name, err.msg);
+		st = OCSP_INTERNAL_ERROR;
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return st;
+}
+
+/* ---- the served CAs ------------------------------------------------- */
+
+/* Registers every (name hash, key hash) pair of every CA certificate of
+ * each served key (E3, E20), and loads signer material for the signer
+ * role. A responder-only process never opens a key file. */
+static bool setup_served(struct daemon *d, struct store *s, struct ll_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg->ncas; i++) {
+		const struct cfg_ca *ca = &d->cfg->cas[i];
+		struct served *sv;
+		struct issuer_info ii;
+		const char *p[1];
+		PGresult *r;
+		int k;
+
+		if (!ca->ocsp.set)
+			continue;
+		if (d->nserved == MAX_SERVED)
+			return ll_err_set(err, "more than %d CAs with OCSP", MAX_SERVED);
+		sv = &d->served[d->nserved];
+		memset(sv, 0, sizeof(*sv));
+		pthread_mutex_init(&sv->mu, NULL);
+		sv->ca = ca;
+		if (!issuer_load(s, ca->name, &ii, err))
+			return false;
+		sv->key_id = strtoll(ii.key_id, NULL, 10);
+		d->nserved++;
+		p[0] = ii.key_id;
+		r = store_query(s, "SELECT der FROM ca_cert WHERE key_id = $1", 1, p, err);
+		if (!r) {
+			issuer_free(&ii);
+			return false;
+		}
+		for (k = 0; k < PQntuples(r); k++) {
+			uint8_t der[8192];
+			size_t dl;
+			struct ocsp_issuer_ids ids;
+
+			if (store_parse_bytea(PQgetvalue(r, k, 0), der, sizeof(der), &dl) &&
+			    ocsp_issuer_ids_from_cert(der, dl, &ids, err))
+				ocsp_table_add_issuer(d->table, &ids, sv->key_id);
+		}
+		PQclear(r);
+		if (ii.no_duty) {
+			issuer_free(&ii);
+			continue;
+		}
+		sv->issuer_cert = ii.cert;
+		sv->issuer_len = ii.cert_len;
+		if (!ocsp_issuer_ids_from_cert(ii.cert, ii.cert_len, &sv->ids, err))
+			return false;
+		if (!(d->roles & ROLE_SIGNER))
+			continue;
+		if (ca->ocsp.responder_cert) {
+			struct certfile cf;
+
+			if (!certfile_load(ca->ocsp.responder_cert, &cf, err))
+				return false;
+			sv->resp_cert = cf.certs[0].der;
+			sv->resp_len = cf.certs[0].len;
+			cf.certs[0].der = NULL;
+			certfile_free(&cf);
+			sv->sign_key = keys_load(ca->ocsp.responder_key, err);
+		} else {
+			sv->sign_key = keys_load(ca->key, err);
+		}
+		if (!sv->sign_key)
+			return ll_err_prefix(err, "CA '%s'", ca->name);
+	}
+	return true;
+}
+
+static void free_served(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nserved; i++) {
+		ocsp_signer_free(d->served[i].signer);
+		EVP_PKEY_free(d->served[i].sign_key);
+		free(d->served[i].issuer_cert);
+		free(d->served[i].resp_cert);
+		pthread_mutex_destroy(&d->served[i].mu);
+	}
+	d->nserved = 0;
+}
+
+/* ---- sync: changes since N ------------------------------------------ */
+
+static int64_t be64s(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | u[i];
+	return (int64_t)v;
+}
+
+static ll_time bin_ts(const char *p)
+{
+	return be64s(p) / 1000000 + PG_EPOCH_OFFSET;
+}
+
+/* Pulls responses and tombstones with change_seq > last_seq into the
+ * table, in pages. */
+static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
+{
+	for (;;) {
+		char last[32];
+		const char *p[1] = {last};
+		int fmts[1] = {0}, i, n;
+		PGresult *r;
+		long long max = atomic_load(&d->last_seq);
+
+		snprintf(last, sizeof(last), "%lld", max);
+		r = PQexecParams(store_pg(s),
+			"SELECT issuer_key_id, serial, hash_alg, this_update, next_update, der, change_seq, "
+			"false FROM ocsp_response WHERE change_seq > $1::bigint "
+			"UNION ALL SELECT issuer_key_id, serial, 0::int2, NULL, NULL, NULL, change_seq, true "
+			"FROM ocsp_tombstone WHERE change_seq > $1::bigint "
+			"ORDER BY 7 LIMIT 20000", 1, NULL, p, NULL, fmts, 1);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			ll_err_set(err, "database: %s", PQerrorMessage(store_pg(s)));
+			PQclear(r);
+			return false;
+		}
+		n = PQntuples(r);
+		for (i = 0; i < n; i++) {
+			int64_t key = be64s(PQgetvalue(r, i, 0));
+			struct served *sv = served_by_key(d, key);
+			const uint8_t *serial = (const uint8_t *)PQgetvalue(r, i, 1);
+			size_t slen = (size_t)PQgetlength(r, i, 1);
+			long long seq = be64s(PQgetvalue(r, i, 6));
+			const char *tomb = PQgetvalue(r, i, 7);
+
+			if (seq > max)
+				max = seq;
+			if (!sv)
+				continue;
+			if (tomb[0]) {
+				ocsp_table_remove(d->table, OCSP_HASH_SHA1, sv->ids.key_sha1, serial, slen);
+				ocsp_table_remove(d->table, OCSP_HASH_SHA256, sv->ids.key_sha256, serial, slen);
+				continue;
+			}
+			{
+				const char *a = PQgetvalue(r, i, 2);
+				int alg = ((uint8_t)a[0] << 8) | (uint8_t)a[1];
+
+				if (!ocsp_table_put(d->table, alg ? OCSP_HASH_SHA256 : OCSP_HASH_SHA1,
+						    alg ? sv->ids.key_sha256 : sv->ids.key_sha1, serial, slen,
+						    (const uint8_t *)PQgetvalue(r, i, 5),
+						    (size_t)PQgetlength(r, i, 5), bin_ts(PQgetvalue(r, i, 3)),
+						    bin_ts(PQgetvalue(r, i, 4)))) {
+					PQclear(r);
+					return ll_err_set(err, "out of memory filling the response table");
+				}
+			}
+		}
+		PQclear(r);
+		atomic_store(&d->last_seq, max);
+		if (n < 20000)
+			return true;
+	}
+}
+
+static const struct cfg_ca *ca_by_key(struct daemon *d, struct store *s, const char *key_id)
+{
+	const char *p[1] = {key_id};
+	struct ll_err err;
+	PGresult *r = store_query(s, "SELECT name FROM ca_key WHERE id = $1", 1, p, &err);
+	const struct cfg_ca *ca = NULL;
+
+	if (r && PQntuples(r) && !PQgetisnull(r, 0, 0))
+		ca = cfg_find_ca(d->cfg, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return ca;
+}
+
+static void mark_crl_due(struct daemon *d, const struct cfg_ca *ca)
+{
+	size_t i;
+
+	for (i = 0; i < d->nserved; i++)
+		if (d->served[i].ca == ca && !d->served[i].crl_due)
+			d->served[i].crl_due = ll_now() + CRL_DEBOUNCE;
+}
+
+/* Handles one NOTIFY (signer role): a revoked serial is re-signed at once
+ * and its CA's CRL is scheduled; an import signs the new leaves. */
+static void on_notify(struct daemon *d, struct store *s, const char *chan, const char *payload)
+{
+	struct presign_opts o = {0};
+	struct presign_stats st;
+	struct ll_err err;
+
+	if (strcmp(chan, "lastleaf_revocation") == 0 && strncmp(payload, "leaf:", 5) == 0) {
+		char key[24];
+		const char *hex = strchr(payload + 5, ':');
+		uint8_t serial[64];
+		size_t sl;
+		const struct cfg_ca *ca;
+
+		if (!hex || (size_t)(hex - payload - 5) >= sizeof(key))
+			return;
+		snprintf(key, sizeof(key), "%.*s", (int)(hex - payload - 5), payload + 5);
+		ca = ca_by_key(d, s, key);
+		if (!ca || !ll_hex_decode(hex + 1, serial, sizeof(serial), &sl))
+			return;
+		if (ca->ocsp.set) {
+			o.only_serial = serial;
+			o.only_serial_len = sl;
+			if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
+				logfmt("error", "re-signing after a revocation (%s) failed: %s", ca->name, err.msg);
+			else
+				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
+		}
+		mark_crl_due(d, ca);
+	} else if (strcmp(chan, "lastleaf_revocation") == 0 && strncmp(payload, "ca:", 3) == 0) {
+		/* a CA certificate: its issuer's OCSP answer and CRL change */
+		const char *p[1] = {payload + 3};
+		PGresult *r = store_query(s, "SELECT issuer_key_id, serial FROM ca_cert WHERE "
+					     "encode(sha256, 'hex') = $1", 1, p, &err);
+		if (r && PQntuples(r) && !PQgetisnull(r, 0, 0)) {
+			const struct cfg_ca *ca = ca_by_key(d, s, PQgetvalue(r, 0, 0));
+			uint8_t serial[64];
+			size_t sl;
+
+			if (ca && ca->ocsp.set &&
+			    store_parse_bytea(PQgetvalue(r, 0, 1), serial, sizeof(serial), &sl)) {
+				o.only_serial = serial;
+				o.only_serial_len = sl;
+				if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
+					logfmt("error", "re-signing for a revoked CA certificate failed: %s",
+					       err.msg);
+			}
+			if (ca)
+				mark_crl_due(d, ca);
+		}
+		PQclear(r);
+	} else if (strcmp(chan, "lastleaf_import") == 0) {
+		size_t i;
+
+		for (i = 0; i < d->nserved; i++)
+			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
+				logfmt("error", "signing imported leaves of %s failed: %s",
+				       d->served[i].ca->name, err.msg);
+			else
+				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
+	}
+}
+
+static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep)
+{
+	ll_time now = ll_now();
+	size_t i;
+
+	if ((d->roles & ROLE_SIGNER) && now - *last_sweep >= RESIGN_INTERVAL) {
+		for (i = 0; i < d->nserved; i++) {
+			struct presign_opts o = {0};
+			struct presign_stats st;
+			struct ll_err err;
+
+			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
+				logfmt("error", "re-signing sweep for %s failed: %s", d->served[i].ca->name,
+				       err.msg);
+			else if (st.responses)
+				logfmt("info", "re-signed %lld responses for %s", (long long)st.responses,
+				       d->served[i].ca->name);
+			atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
+		}
+		*last_sweep = now;
+	}
+	if (!(d->roles & ROLE_SIGNER))
+		return;
+	for (i = 0; i < d->nserved; i++) {
+		struct served *sv = &d->served[i];
+		struct crlpub_result res;
+		struct ll_err err;
+
+		if (!sv->ca->crl.set || !sv->crl_due || now < sv->crl_due)
+			continue;
+		sv->crl_due = 0;
+		if (!crlpub_generate(s, d->cfg, sv->ca, NULL, NULL, &res, &err))
+			logfmt("error", "CRL generation for %s failed: %s", sv->ca->name, err.msg);
+		else
+			logfmt("info", "published %d CRL(s) for %s", res.published, sv->ca->name);
+		atomic_fetch_add(&d->crls_signed, (unsigned long long)res.signed_crls);
+	}
+}
+
+static void *sync_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct store *s = NULL;
+	ll_time last_sweep = 0;
+	int backoff = 1;
+
+	while (!atomic_load(&d->stop)) {
+		struct ll_err err;
+		struct pollfd pfd;
+		PGnotify *nt;
+
+		if (!s) {
+			s = store_open(d->cfg, &err);
+			if (!s || !store_exec(s, "LISTEN lastleaf_revocation", &err) ||
+			    !store_exec(s, "LISTEN lastleaf_import", &err) ||
+			    !store_exec(s, "LISTEN lastleaf_ocsp", &err)) {
+				store_close(s);
+				s = NULL;
+				atomic_store(&d->db_up, false);
+				atomic_fetch_add(&d->db_errors, 1);
+				logfmt("warn", "database unreachable, serving from memory (retry in %d s): %s",
+				       backoff, err.msg);
+				for (int k = 0; k < backoff * 10 && !atomic_load(&d->stop); k++)
+					usleep(100000);
+				backoff = backoff < 30 ? backoff * 2 : 30;
+				continue;
+			}
+			backoff = 1;
+			atomic_store(&d->db_up, true);
+			logfmt("info", "database connected (%s)", store_describe_source(d->cfg));
+		}
+		run_timers(d, s, &last_sweep);
+		if (!pull_changes(d, s, &err))
+			goto dberr;
+		atomic_store(&d->last_sync, (long long)ll_now());
+		if (!atomic_load(&d->loaded)) {
+			struct ocsp_table_stats ts;
+
+			ocsp_table_stats(d->table, &ts);
+			logfmt("info", "loaded %zu responses (%zu bytes) into memory; serving", ts.entries,
+			       ts.bytes);
+			atomic_store(&d->loaded, true);
+		}
+		pfd.fd = PQsocket(store_pg(s));
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, d->poll_ms) < 0 && errno != EINTR)
+			goto dberr;
+		if (!PQconsumeInput(store_pg(s)))
+			goto dberr;
+		while ((nt = PQnotifies(store_pg(s))) != NULL) {
+			if (d->roles & ROLE_SIGNER)
+				on_notify(d, s, nt->relname, nt->extra);
+			PQfreemem(nt);
+		}
+		if (PQstatus(store_pg(s)) != CONNECTION_OK)
+			goto dberr;
+		continue;
+dberr:
+		atomic_fetch_add(&d->db_errors, 1);
+		atomic_store(&d->db_up, false);
+		logfmt("warn", "database connection lost, serving from memory: %s",
+		       PQerrorMessage(store_pg(s)));
+		store_close(s);
+		s = NULL;
+	}
+	store_close(s);
+	return NULL;
+}
+
+/* ---- admin listener ------------------------------------------------- */
+
+static void send_text(struct evhttp_request *req, int code, const char *ctype, const char *body)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-cache");
+	if (b) {
+		evbuffer_add(b, body, strlen(body));
+		evhttp_send_reply(req, code, code == 200 ? "OK" : "Service Unavailable", b);
+		evbuffer_free(b);
+	} else {
+		evhttp_send_error(req, 500, NULL);
+	}
+}
+
+static void admin_healthz(struct evhttp_request *req, void *arg)
+{
+	struct daemon *d = arg;
+	struct ocsp_table_stats ts;
+	char body[512];
+	ll_time now = ll_now();
+	bool loaded = atomic_load(&d->loaded), up = atomic_load(&d->db_up);
+
+	ocsp_table_stats(d->table, &ts);
+	snprintf(body, sizeof(body),
+		 "{\"status\": \"%s\", \"database\": \"%s\", \"responses\": %zu, "
+		 "\"oldest_response_age_seconds\": %lld, \"next_expiry_seconds\": %lld, "
+		 "\"last_sync_age_seconds\": %lld}\n",
+		 !loaded ? "starting" : up ? "ok" : "degraded", up ? "up" : "down", ts.entries,
+		 ts.entries ? (long long)(now - ts.oldest_this_update) : 0LL,
+		 ts.entries ? (long long)(ts.next_expiry - now) : 0LL,
+		 atomic_load(&d->last_sync) ? (long long)(now - atomic_load(&d->last_sync)) : -1LL);
+	/* 200 once every live leaf is in memory, also when degraded: the
+	 * responder still answers correctly from memory */
+	send_text(req, loaded ? 200 : 503, "application/json", body);
+}
+
+static void admin_metrics(struct evhttp_request *req, void *arg)
+{
+	static const char *const bounds[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025",
+					     "0.005", "0.01", "+Inf"};
+	struct daemon *d = arg;
+	const struct ocsp_http_metrics *m = ocsp_http_metrics(d->http);
+	struct ocsp_table_stats ts;
+	struct evbuffer *b = evbuffer_new();
+	unsigned long long cum = 0;
+	int i;
+
+	if (!b) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	ocsp_table_stats(d->table, &ts);
+	evbuffer_add_printf(b, "# HELP lastleaf_ocsp_requests_total OCSP requests by result.\n"
+			       "# TYPE lastleaf_ocsp_requests_total counter\n");
+#define RES(name, field) \
+	evbuffer_add_printf(b, "lastleaf_ocsp_requests_total{result=\"%s\"} %llu\n", name, \
+			    (unsigned long long)atomic_load(&m->field))
+	RES("successful", ok);
+	RES("not_modified", not_modified);
+	RES("malformed_request", malformed);
+	RES("unauthorized", unauthorized);
+	RES("try_later", try_later);
+	RES("internal_error", internal);
+	RES("live_signed", live_signed);
+#undef RES
+	evbuffer_add_printf(b, "# TYPE lastleaf_crl_requests_total counter\nlastleaf_crl_requests_total %llu\n",
+			    (unsigned long long)atomic_load(&m->crl_served));
+	evbuffer_add_printf(b, "# TYPE lastleaf_http_errors_total counter\nlastleaf_http_errors_total %llu\n",
+			    (unsigned long long)atomic_load(&m->http_errors));
+	evbuffer_add_printf(b, "# TYPE lastleaf_connections_rejected_total counter\n"
+			       "lastleaf_connections_rejected_total %llu\n",
+			    (unsigned long long)atomic_load(&m->connections_rejected));
+	evbuffer_add_printf(b, "# HELP lastleaf_ocsp_request_duration_seconds Time to answer.\n"
+			       "# TYPE lastleaf_ocsp_request_duration_seconds histogram\n");
+	for (i = 0; i < 8; i++) {
+		cum += atomic_load(&m->latency_bucket[i]);
+		evbuffer_add_printf(b, "lastleaf_ocsp_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
+				    bounds[i], cum);
+	}
+	evbuffer_add_printf(b, "lastleaf_ocsp_request_duration_seconds_sum %.6f\n"
+			       "lastleaf_ocsp_request_duration_seconds_count %llu\n",
+			    (double)atomic_load(&m->latency_sum_us) / 1e6, cum);
+	evbuffer_add_printf(b, "# TYPE lastleaf_ocsp_responses_in_memory gauge\n"
+			       "lastleaf_ocsp_responses_in_memory %zu\n"
+			       "# TYPE lastleaf_ocsp_response_bytes_in_memory gauge\n"
+			       "lastleaf_ocsp_response_bytes_in_memory %zu\n"
+			       "# TYPE lastleaf_ocsp_next_expiry_timestamp_seconds gauge\n"
+			       "lastleaf_ocsp_next_expiry_timestamp_seconds %lld\n"
+			       "# TYPE lastleaf_ocsp_oldest_response_timestamp_seconds gauge\n"
+			       "lastleaf_ocsp_oldest_response_timestamp_seconds %lld\n",
+			    ts.entries, ts.bytes, (long long)ts.next_expiry, (long long)ts.oldest_this_update);
+	evbuffer_add_printf(b, "# TYPE lastleaf_ocsp_signed_total counter\nlastleaf_ocsp_signed_total %llu\n"
+			       "# TYPE lastleaf_crl_signed_total counter\nlastleaf_crl_signed_total %llu\n"
+			       "# TYPE lastleaf_db_errors_total counter\nlastleaf_db_errors_total %llu\n"
+			       "# TYPE lastleaf_db_up gauge\nlastleaf_db_up %d\n"
+			       "# TYPE lastleaf_ocsp_change_seq gauge\nlastleaf_ocsp_change_seq %lld\n",
+			    (unsigned long long)atomic_load(&d->signed_responses),
+			    (unsigned long long)atomic_load(&d->crls_signed),
+			    (unsigned long long)atomic_load(&d->db_errors), atomic_load(&d->db_up) ? 1 : 0,
+			    (long long)atomic_load(&d->last_seq));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static bool split_hostport(const char *in, char *host, size_t hl, int *port)
+{
+	const char *colon = strrchr(in, ':');
+
+	if (!colon)
+		return false;
+	if (in[0] == '[')
+		snprintf(host, hl, "%.*s", (int)(colon - in - 2), in + 1);
+	else
+		snprintf(host, hl, "%.*s", (int)(colon - in), in);
+	*port = atoi(colon + 1);
+	return true;
+}
+
+static void on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	struct event_base *base = arg;
+
+	(void)ev;
+	logfmt("info", "%s received: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(base);
+}
+
+static void on_hup(evutil_socket_t sig, short ev, void *arg)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	(void)sig;
+	(void)ev;
+	/* Reload keys: drop cached signers so the next live signature, and
+	 * the presigner which loads keys per run, use the files as they are
+	 * now. Structural config changes need a restart. */
+	for (i = 0; i < d->nserved; i++) {
+		pthread_mutex_lock(&d->served[i].mu);
+		ocsp_signer_free(d->served[i].signer);
+		d->served[i].signer = NULL;
+		if (d->served[i].sign_key) {
+			struct ll_err err;
+			EVP_PKEY *k = d->served[i].resp_cert
+				? keys_load(d->served[i].ca->ocsp.responder_key, &err)
+				: keys_load(d->served[i].ca->key, &err);
+			if (k) {
+				EVP_PKEY_free(d->served[i].sign_key);
+				d->served[i].sign_key = k;
+			} else {
+				logfmt("error", "SIGHUP: keeping the old key for %s: %s",
+				       d->served[i].ca->name, err.msg);
+			}
+		}
+		pthread_mutex_unlock(&d->served[i].mu);
+	}
+	logfmt("info", "SIGHUP: keys reloaded");
+}
+
+static const char serve_usage[] =
+	"usage: lastleaf serve [--roles signer,responder,scheduler]\n"
+	"\n"
+	"Runs in the foreground and logs to stderr (logfmt). Serves OCSP for every\n"
+	"CA with a cas[].ocsp block on ocsp.listen (GET and POST), published CRLs\n"
+	"under /crl/, and /healthz and /metrics on admin.listen. /healthz answers\n"
+	"200 once every live leaf's response is in memory. SIGTERM stops accepting,\n"
+	"finishes requests in flight and exits 0; SIGHUP reloads the keys.\n";
+
+int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"roles", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct ocsp_http_cfg hc;
+	struct event_base *base = NULL;
+	struct evhttp *admin = NULL;
+	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
+	struct store *s = NULL;
+	struct ll_err err;
+	int c, rc = CLI_FAIL;
+	size_t i;
+	bool sync_started = false, http_started = false;
+
+	if (!d)
+		return CLI_FAIL;
+	d->roles = ROLE_SIGNER | ROLE_RESPONDER | ROLE_SCHEDULER;
+	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(serve_usage, stdout);
+			free(d);
+			return CLI_OK;
+		}
+		if (c != 'r') {
+			fputs(serve_usage, stderr);
+			free(d);
+			return CLI_USAGE;
+		}
+		d->roles = 0;
+		for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+			if (!strcmp(tok, "signer"))
+				d->roles |= ROLE_SIGNER;
+			else if (!strcmp(tok, "responder"))
+				d->roles |= ROLE_RESPONDER;
+			else if (!strcmp(tok, "scheduler"))
+				d->roles |= ROLE_SCHEDULER;
+			else {
+				cli_errorf("serve: unknown role '%s' (signer, responder, scheduler)", tok);
+				free(d);
+				return CLI_USAGE;
+			}
+		}
+	}
+	d->ctx = ctx;
+	d->cfg = ctx->cfg;
+	d->poll_ms = 1000;
+	signal(SIGPIPE, SIG_IGN);
+	d->table = ocsp_table_new(1 << 16);
+	if (!d->table)
+		goto out;
+	s = cli_open_store(ctx, true);
+	if (!s)
+		goto out;
+	if (!setup_served(d, s, &err)) {
+		cli_errorf("serve: %s", err.msg);
+		goto out;
+	}
+	if (d->nserved == 0)
+		logfmt("warn", "no CA has a cas[].ocsp block: OCSP answers will all be unauthorized");
+	/* signer: make sure every live leaf has a fresh response before the
+	 * responder says it is ready */
+	if (d->roles & ROLE_SIGNER) {
+		for (i = 0; i < d->nserved; i++) {
+			struct presign_opts o = {0};
+			struct presign_stats st;
+
+			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err)) {
+				cli_errorf("serve: pre-signing %s: %s", d->served[i].ca->name, err.msg);
+				goto out;
+			}
+			if (st.responses)
+				logfmt("info", "pre-signed %lld responses for %s in %.1f s",
+				       (long long)st.responses, d->served[i].ca->name, st.seconds);
+		}
+	}
+	store_close(s);
+	s = NULL;
+
+	memset(&hc, 0, sizeof(hc));
+	hc.listen = (const char *const *)d->cfg->ocsp_listen.addrs;
+	hc.nlisten = d->cfg->ocsp_listen.n;
+	hc.threads = d->cfg->ocsp_threads;
+	hc.path_prefix = d->cfg->ocsp_path_prefix ? d->cfg->ocsp_path_prefix : "/";
+	hc.max_request_entries = (size_t)d->cfg->ocsp_max_request_entries;
+	hc.max_body = 10240;
+	hc.max_headers = 8192;
+	hc.max_uri = 4096;
+	hc.timeout_secs = (int)(d->cfg->ocsp_timeout ? d->cfg->ocsp_timeout : 10);
+	hc.max_connections = d->cfg->ocsp_max_connections;
+	hc.nonce_echo = d->cfg->ocsp_nonce_echo && (d->roles & ROLE_SIGNER);
+	hc.unknown_signed = d->cfg->ocsp_unknown_signed && (d->roles & ROLE_SIGNER);
+	hc.crl_dir = d->cfg->crl_publish_dir ? d->cfg->crl_publish_dir : "./var/crl";
+	if (d->roles & ROLE_RESPONDER) {
+		d->http = ocsp_http_new(&hc, d->table, live_sign, d, &err);
+		if (!d->http || !ocsp_http_start(d->http, &err)) {
+			cli_errorf("serve: %s", err.msg);
+			goto out;
+		}
+		http_started = true;
+	}
+	if (pthread_create(&d->sync_thread, NULL, sync_main, d) != 0) {
+		cli_errorf("serve: cannot start the sync thread");
+		goto out;
+	}
+	sync_started = true;
+
+	base = event_base_new();
+	admin = base ? evhttp_new(base) : NULL;
+	if (!admin) {
+		cli_errorf("serve: cannot create the admin listener");
+		goto out;
+	}
+	evhttp_set_timeout(admin, 10);
+	evhttp_set_max_headers_size(admin, 8192);
+	evhttp_set_max_body_size(admin, 4096);
+	evhttp_set_allowed_methods(admin, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_cb(admin, "/healthz", admin_healthz, d);
+	if (d->http)
+		evhttp_set_cb(admin, "/metrics", admin_metrics, d);
+	for (i = 0; i < d->cfg->admin_listen.n; i++) {
+		char host[256];
+		int port;
+
+		if (!split_hostport(d->cfg->admin_listen.addrs[i], host, sizeof(host), &port) ||
+		    !evhttp_bind_socket_with_handle(admin, host, (ev_uint16_t)port)) {
+			cli_errorf("serve: cannot listen on admin address %s", d->cfg->admin_listen.addrs[i]);
+			goto out;
+		}
+	}
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sighup = evsignal_new(base, SIGHUP, on_hup, d);
+	if (!sigterm || !sigint || !sighup || event_add(sigterm, NULL) || event_add(sigint, NULL) ||
+	    event_add(sighup, NULL))
+		goto out;
+	for (i = 0; d->http && i < d->cfg->ocsp_listen.n; i++)
+		logfmt("info", "OCSP responder listening on %s (port %d)", d->cfg->ocsp_listen.addrs[i],
+		       ocsp_http_port(d->http, i));
+	event_base_dispatch(base);
+	rc = CLI_OK;
+out:
+	atomic_store(&d->stop, true);
+	if (http_started)
+		ocsp_http_stop(d->http, 10); /* finish requests in flight */
+	if (sync_started)
+		pthread_join(d->sync_thread, NULL);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (sighup)
+		event_free(sighup);
+	if (admin)
+		evhttp_free(admin);
+	if (base)
+		event_base_free(base);
+	ocsp_http_free(d->http);
+	free_served(d);
+	ocsp_table_free(d->table);
+	store_close(s);
+	free(d);
+	if (rc == CLI_OK)
+		logfmt("info", "stopped");
+	return rc;
+}
