@@ -83,6 +83,20 @@ static void lint_oid_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 		snprintf(buf + used, cap - used, "%s?", first ? "" : ".");
 }
 
+/* X.690 8.19: at least one subidentifier, each minimal (no leading 0x80
+ * octet) and complete (the last octet has bit 8 clear). */
+static bool oid_ok(const struct der_tlv *t)
+{
+	size_t i;
+
+	if (t->len == 0 || (t->val[t->len - 1] & 0x80))
+		return false;
+	for (i = 0; i < t->len; i++)
+		if (t->val[i] == 0x80 && (i == 0 || !(t->val[i - 1] & 0x80)))
+			return false;
+	return true;
+}
+
 static bool oid_eq(const struct der_tlv *t, const uint8_t *oid, size_t len)
 {
 	return t->len == len && memcmp(t->val, oid, len) == 0;
@@ -233,8 +247,8 @@ static void lint_alg_unknown(struct lint *l, const struct der_tlv *alg)
 	char hex[64], name[64];
 
 	crl_hex(alg->start, alg->total, hex, sizeof(hex));
-	if (!der_expect(&d, DER_OID, &oid)) {
-		LINT(l, "A6", "signature AlgorithmIdentifier has no OID");
+	if (!der_expect(&d, DER_OID, &oid) || !oid_ok(&oid)) {
+		LINT(l, "A6", "signature AlgorithmIdentifier has no valid OID");
 		return;
 	}
 	lint_oid_text(oid.val, oid.len, name, sizeof(name));
@@ -292,6 +306,93 @@ static void lint_issuer_cert(struct lint *l)
 		LINT(l, "A16", "issuer certificate has no subjectKeyIdentifier for the AKI");
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most
+ * U+10FFFF. */
+static bool utf8_ok(const uint8_t *p, size_t n)
+{
+	size_t i = 0, k, extra;
+	uint32_t cp, min;
+
+	while (i < n) {
+		uint8_t c = p[i++];
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			extra = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			extra = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			extra = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i < extra)
+			return false;
+		for (k = 0; k < extra; k++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i++] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+/* X.680 PrintableString: letters, digits, space and '()+,-./:=? */
+static bool printable_ok(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		/* Explicit ranges: isalnum() follows the locale, and strchr()
+		 * would match a NUL against the terminator. */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (c == 0 || !memchr(" '()+,-./:=?", c, 12))
+			return false;
+	}
+	return true;
+}
+
+/* Attribute values in an issuer Name are the string types of RFC 5280
+ * and BR 7.1.4 (DirectoryString, PrintableString, IA5String,
+ * NumericString), each checked against its alphabet: anything else is an
+ * encoding error that strict readers (OpenSSL's d2i_X509_CRL among them)
+ * refuse. */
+static bool name_value_ok(const struct der_tlv *t)
+{
+	size_t i;
+
+	switch (t->tag) {
+	case DER_UTF8STRING: return utf8_ok(t->val, t->len);
+	case DER_PRINTABLESTRING: return printable_ok(t->val, t->len);
+	case DER_IA5STRING:
+		for (i = 0; i < t->len; i++)
+			if (t->val[i] & 0x80)
+				return false;
+		return true;
+	case 0x12: /* NumericString */
+		for (i = 0; i < t->len; i++)
+			if (t->val[i] != ' ' && (t->val[i] < '0' || t->val[i] > '9'))
+				return false;
+		return true;
+	case 0x14: return true;		   /* TeletexString: any octets */
+	case 0x1e: return t->len % 2 == 0; /* BMPString */
+	case 0x1c: return t->len % 4 == 0; /* UniversalString */
+	default: return false;
+	}
+}
+
 /* Name ::= SEQUENCE OF SET SIZE (1..MAX) OF SEQUENCE { OID, ANY } */
 static bool lint_name_shape(const struct der_tlv *name)
 {
@@ -306,7 +407,8 @@ static bool lint_name_shape(const struct der_tlv *name)
 			if (!der_expect(&r, DER_SEQUENCE, &atv))
 				return false;
 			a = der_enter(&atv);
-			if (!der_expect(&a, DER_OID, &t) || !der_next(&a, &t) || !der_empty(&a))
+			if (!der_expect(&a, DER_OID, &t) || !oid_ok(&t) || !der_next(&a, &t) ||
+			    !der_empty(&a) || !name_value_ok(&t))
 				return false;
 		}
 	}
@@ -316,7 +418,8 @@ static bool lint_name_shape(const struct der_tlv *name)
 static void lint_issuer_name(struct lint *l, const struct der_tlv *name)
 {
 	if (!lint_name_shape(name))
-		LINT(l, "A6", "issuer Name is not a valid RDNSequence");
+		LINT(l, "A6", "issuer Name is not a valid RDNSequence (structure or string "
+		     "contents)");
 	if (name->len == 0)
 		LINT(l, "A4", "issuer Name is empty");
 	if (l->have_issuer && (name->total != l->issuer.subject.len ||
@@ -348,14 +451,14 @@ static void lint_reason(struct lint *l, struct lint_entry *e, const struct der_t
 	if (critical)
 		LINT(l, "A28", "entry %zu (serial %s): reasonCode is marked critical", e->index,
 		     es(e));
-	if (!der_expect(&d, DER_ENUMERATED, &t) || !der_empty(&d) || !int_minimal(&t) ||
-	    t.len > 4) {
+	if (!der_expect(&d, DER_ENUMERATED, &t) || !der_empty(&d) || !int_minimal(&t)) {
 		LINT(l, "A6", "entry %zu (serial %s): reasonCode is not a DER ENUMERATED", e->index,
 		     es(e));
 		return;
 	}
-	if (t.val[0] & 0x80) {
-		LINT(l, id, "entry %zu (serial %s): negative reasonCode", e->index, es(e));
+	if ((t.val[0] & 0x80) || t.len > 4) {
+		LINT(l, id, "entry %zu (serial %s): reasonCode is not defined by RFC 5280 "
+		     "(negative or huge)", e->index, es(e));
 		return;
 	}
 	for (i = 0; i < t.len; i++)
@@ -427,6 +530,10 @@ static bool lint_extension(struct lint *l, struct der *list, struct lint_entry *
 	x = der_enter(&ext);
 	if (!lint_expect(l, &x, DER_OID, oid, e, where))
 		return false;
+	if (!oid_ok(oid)) {
+		LINT(l, "A6", "%s: malformed extension OID", label(e, where, b, sizeof(b)));
+		return false;
+	}
 	if (!der_optional(&x, DER_BOOLEAN, &crit, &present)) {
 		LINT(l, "A6", "%s: malformed extension", label(e, where, b, sizeof(b)));
 		return false;

@@ -139,7 +139,12 @@ struct crl_lint_ctx {
 /* Builds the TBSCertList, lints it (refusing on any violation: *v lists
  * them all and the function returns false with err naming the first),
  * signs it and appends the DER CertificateList to out. Entries are
- * encoded in a deterministic order (by serial octets). */
+ * encoded in a deterministic order (by serial octets): shorter content
+ * first, then bytewise, which is numeric order for minimal positive
+ * serials. Input already in that order (SQL: ORDER BY
+ * octet_length(serial), serial) skips the sort and its index. Duplicate
+ * serials are refused (A6). On failure out is left as it was. v may be
+ * NULL. The signing key must match issuer_cert's public key. */
 bool crl_build(const struct crl_params *p, struct ll_buf *out, struct crl_violations *v,
 	       struct ll_err *err) LL_MUSTCHECK;
 

@@ -48,6 +48,10 @@ struct ocsp_http_metrics {
 	/* latency histogram, microseconds: <100, <250, <500, <1000, <2500, <5000, <10000, +Inf */
 	atomic_ullong latency_bucket[8];
 	atomic_ullong latency_sum_us;
+	/* leniencies used (docs/ocsp-http.md): a POST without
+	 * Content-Type application/ocsp-request (answered anyway), a GET
+	 * whose base64 only parsed after undoing a proxy's '//' collapse */
+	atomic_ullong post_bad_content_type, get_slash_repaired;
 };
 
 struct ocsp_http;
@@ -62,6 +66,11 @@ int ocsp_http_port(const struct ocsp_http *h, size_t i);
  * the threads. */
 void ocsp_http_stop(struct ocsp_http *h, int grace_secs);
 void ocsp_http_free(struct ocsp_http *h);
+/* Sums the per-thread counters into one struct and returns it; call it
+ * again for fresh figures. Latency is the handler's time per request
+ * (from a complete request to the reply queued), in microseconds. */
 const struct ocsp_http_metrics *ocsp_http_metrics(const struct ocsp_http *h);
+/* Connections open now, across all threads (the max_connections count). */
+size_t ocsp_http_connections(const struct ocsp_http *h);
 
 #endif

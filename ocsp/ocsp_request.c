@@ -104,6 +104,21 @@ static enum ocsp_resp_status rq_nonce(const struct der_tlv *val, struct ocsp_req
 	return OCSP_SUCCESSFUL;
 }
 
+/* X.690 8.19: subidentifiers in base 128, minimal (no leading 0x80),
+ * the last octet without the continuation bit. An unknown extension is
+ * ignored, but only once it is known to be a well-formed one. */
+static bool rq_oid_ok(const struct der_tlv *oid)
+{
+	size_t i;
+
+	if (oid->len == 0 || (oid->val[oid->len - 1] & 0x80))
+		return false;
+	for (i = 0; i < oid->len; i++)
+		if (oid->val[i] == 0x80 && (i == 0 || !(oid->val[i - 1] & 0x80)))
+			return false;
+	return true;
+}
+
 /* Whether an extension is understood, so that it may be critical
  * (RFC 6960 section 4.4: unrecognized extensions are ignored unless
  * critical). The nonce is acted on; AcceptableResponses and preferred
@@ -148,8 +163,8 @@ static enum ocsp_resp_status rq_extensions(const struct der_tlv *wrap, enum rq_s
 		RQ_EXPECT(&list, DER_SEQUENCE, &ext, "extension");
 		e = der_enter(&ext);
 		RQ_EXPECT(&e, DER_OID, &oid, "extension OID");
-		if (oid.len == 0)
-			return rq_bad(err, "malformed request: empty extension OID");
+		if (!rq_oid_ok(&oid))
+			return rq_bad(err, "malformed request: bad extension OID encoding");
 		/* An explicit FALSE is not DER (it is the DEFAULT) but is
 		 * harmless; x509walk takes it too. Only 00 and ff are DER
 		 * BOOLEAN values. */

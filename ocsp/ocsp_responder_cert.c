@@ -246,7 +246,7 @@ static bool rc_validity(const struct x509_fields *f, ll_time now, struct ll_err 
 		return true;
 	ll_time_format_rfc3339(f->not_before, a);
 	ll_time_format_rfc3339(f->not_after, b);
-	return ll_err_set(err, "B3: %s: validity %s to %s does not cover now (B9)",
+	return ll_err_set(err, "B3: %s: validity %s to %s does not cover now",
 			  now > f->not_after ? "expired" : "not yet valid", a, b);
 }
 

@@ -127,6 +127,11 @@ struct to_resp_opts {
 	const EVP_MD *md;      /* NULL = default */
 	int64_t serial;	       /* >0 */
 	bool negative_serial;
+	/* one more extension with raw extnValue octets (extra_oid NULL: none) */
+	const char *extra_oid;
+	int extra_critical;
+	const uint8_t *extra_val;
+	int extra_len;
 };
 
 TO_FN struct to_resp_opts to_resp_good(void)
@@ -192,6 +197,8 @@ TO_FN void to_resp_make(struct to_cert *r, const struct to_cert *ca, const struc
 		cg_ext_conf(r->x, NULL, NID_subject_key_identifier, "hash");
 	if (o->aki)
 		cg_ext_conf(r->x, (X509 *)ca->x, NID_authority_key_identifier, "keyid:always");
+	if (o->extra_oid)
+		cg_ext_raw(r->x, o->extra_oid, o->extra_critical, o->extra_val, o->extra_len);
 	cg_sign(r->x, o->sign_key ? o->sign_key : ca->key, o->md);
 	r->der = cg_der(r->x, &r->len);
 }

@@ -697,7 +697,11 @@ static void test_extensions(void)
 				ext("2a07", -1, bl_none), ext("2a08", -1, bl_none),
 				ext("2a09", -1, bl_none))),
 	    "more than 8 extensions");
-	BAD(request(one, ext("", -1, bl_none)), "empty extension OID");
+	BAD(request(one, ext("", -1, bl_none)), "bad extension OID encoding");
+	BAD(request(one, ext("2b06010505073001fd", -1, bl_hex("0500"))), "bad extension OID encoding");
+	BAD(request(one, ext("2a8001", -1, bl_hex("0500"))), "bad extension OID encoding");
+	BAD(request(one, ext("802a", -1, bl_hex("0500"))), "bad extension OID encoding");
+	OK(request(one, ext("2a817f01", -1, bl_hex("0500"))), 1);
 	/* an empty Extensions SEQUENCE is tolerated (nothing to act on) */
 	OK(bl_tlv(0x30, bl_tlv(0x30, bl_cat(2, bl_tlv(0x30, one), bl_hex("a2023000")))), 1);
 
