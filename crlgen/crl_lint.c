@@ -4,9 +4,9 @@
  * cursor and judges what it finds, so an encoder bug shows up here
  * instead of in a published CRL (A36). Every finding is recorded with
  * its checklist ID; structural damage (A6) stops the walk of the part it
- * is in, since nothing after it can be located. Never allocates except
- * for the duplicate-serial check of an out-of-order list, and never
- * reads outside the input. */
+ * is in, since nothing after it can be located. Allocates only for the
+ * duplicate-serial check of an out-of-order list and for OpenSSL's
+ * signature check in crl_lint_der; never reads outside the input. */
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -32,8 +32,9 @@ static const uint8_t oid_reason[] = {0x55, 0x1d, 0x15};
 static const uint8_t oid_invalidity[] = {0x55, 0x1d, 0x18};
 static const uint8_t oid_cert_issuer[] = {0x55, 0x1d, 0x1d};
 
-/* Entry extensions remembered for the duplicate check; more than this
- * in one entry is itself a finding. */
+/* Extensions remembered per list for the duplicate check. A longer list
+ * goes partly unchecked for repeats, but cannot lint clean anyway: only
+ * three CRL and two entry extensions are allowed (A18, A34). */
 #define CRL_LINT_MAX_EXTS 16
 
 struct lint {

@@ -327,6 +327,7 @@ static bool sign_scope(struct ctx *c, const struct scope *sc, ll_time tu, struct
 	cp.next_update = tu + c->next_update_secs;
 	cp.partition = sc->partition == PART_FULL ? NULL : &sc->idp;
 	cp.smime = c->ca->crl.smime;
+	cp.now = ll_now(); /* D1: never a thisUpdate in the future */
 	cp.entries = entries;
 	cp.nentries = out->entries;
 	if (!crl_build(&cp, &out->der, &v, err)) {

@@ -1067,6 +1067,46 @@ static void test_external(void)
 	CHECK(t.mapped >= 100);
 }
 
+/* ---- fuzz regressions --------------------------------------------------- */
+
+/* Inputs fuzz_crl_lint found that the linter once called clean although
+ * OpenSSL refuses them (tests/data/crl/fuzz-*.der, selector 0x00 or
+ * 0x20: no issuer certificate). Each must now be an A6 finding, and
+ * OpenSSL must still refuse it. */
+static void test_fuzz_regressions(void)
+{
+	static const char *const files[] = {"fuzz-name-bad-utf8.der", "fuzz-name-bitstring-value.der",
+					    "fuzz-name-bad-oid.der"};
+	const char *data = getenv("LL_TESTDATA");
+	struct crl_lint_ctx c;
+	struct crl_violations v;
+	struct ll_buf der;
+	struct ll_err err;
+	char path[1024];
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const unsigned char *p;
+		X509_CRL *crl;
+
+		snprintf(path, sizeof(path), "%s/crl/%s", data && *data ? data : "tests/data", files[i]);
+		ll_buf_init(&der, 1 << 20);
+		if (!ll_buf_read_file(&der, path, &err)) {
+			CHECK_MSG(false, "%s", err.msg);
+			continue;
+		}
+		c.smime = i == 0;
+		CHECK_MSG(!crl_lint_der(der.data, der.len, &c, &v) && tc_has(&v, "A6", "issuer Name"),
+			  "%s: the issuer Name must be an A6 finding", files[i]);
+		p = der.data;
+		crl = d2i_X509_CRL(NULL, &p, (long)der.len);
+		CHECK_MSG(crl == NULL, "%s: OpenSSL now reads it", files[i]);
+		X509_CRL_free(crl);
+		ll_buf_free(&der);
+	}
+}
+
 /* ---- hostile input ---------------------------------------------------- */
 
 static uint64_t rng(uint64_t *s)
@@ -1149,6 +1189,7 @@ int main(void)
 	test_d1(&fx);
 	test_build_checks(&fx);
 	test_external();
+	test_fuzz_regressions();
 	test_hostile(&fx);
 	arena_free();
 	tc_ca_free(&fx.ca);

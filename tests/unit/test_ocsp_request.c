@@ -897,13 +897,14 @@ static void test_openssl_vectors(void)
 
 /* ---- parse rate ---------------------------------------------------------------- */
 
+/* Requests per CPU second (the machine may be shared). */
 static double bench_one(const uint8_t *d, size_t n, double secs, const char *what)
 {
 	struct ocsp_request r;
 	struct ocsp_certid ids[4];
 	struct ll_err e;
 	volatile size_t sink = 0;
-	double t0 = to_now_sec(), t;
+	double t0 = to_cpu_sec(), t;
 	long iters = 0;
 	int i;
 
@@ -915,11 +916,11 @@ static double bench_one(const uint8_t *d, size_t n, double secs, const char *wha
 				sink += r.ids[0].serial_len;
 		}
 		iters += 10000;
-		t = to_now_sec() - t0;
+		t = to_cpu_sec() - t0;
 	} while (t < secs);
 	(void)sink;
-	printf("# parse rate %-34s %4zu bytes: %.2f M requests/s (%.0f ns each)\n", what, n,
-	       (double)iters / t / 1e6, t * 1e9 / (double)iters);
+	printf("# parse rate %-34s %4zu bytes: %.2f M requests/s per core (%.0f ns each)\n", what,
+	       n, (double)iters / t / 1e6, t * 1e9 / (double)iters);
 	return (double)iters / t;
 }
 
@@ -929,16 +930,22 @@ static void test_bench(struct fx *f)
 	struct blob a = ossl_request(md, f->leaf, 1, &f->ca, -1, NULL, NULL);
 	struct blob b = ossl_request(md, f->leaf, 1, &f->ca, 0, NULL, NULL);
 	struct blob c = ossl_request(md256, f->leaf, 1, &f->ca, 32, NULL, NULL);
-	double ra, rb, rc;
+	char path[1024];
+	uint8_t *go;
+	size_t gl = 0;
+	double r[4] = {1e9, 1e9, 1e9, 1e9};
 
-	ra = bench_one(a.d, a.n, 0.4, "SHA-1 CertID, no nonce");
-	rb = bench_one(b.d, b.n, 0.4, "SHA-1 CertID + 16-octet nonce");
-	rc = bench_one(c.d, c.n, 0.4, "SHA-256 CertID + 32-octet nonce");
-	if (!TO_SANITIZED) {
-		/* the target is 2M/s per core; the check leaves room for a
-		 * loaded build machine */
-		CHECK_MSG(ra > 1e6 && rb > 1e6 && rc > 1e6, "parse rate below 1M/s");
-	}
+	to_shared(path, sizeof(path), "testdata/external/go-ocsp/ocspRequest.der");
+	go = to_read(path, &gl);
+	if (go)
+		r[0] = bench_one(go, gl, 0.4, "Go/RFC 5019 form (SHA-1, no nonce)");
+	free(go);
+	r[1] = bench_one(a.d, a.n, 0.4, "SHA-1 CertID, no nonce");
+	r[2] = bench_one(b.d, b.n, 0.4, "SHA-1 CertID + 16-octet nonce");
+	r[3] = bench_one(c.d, c.n, 0.4, "SHA-256 CertID + 32-octet nonce");
+	if (!TO_SANITIZED)
+		CHECK_MSG(r[0] > 2e6 && r[1] > 2e6 && r[2] > 2e6 && r[3] > 2e6,
+			  "parse rate below the 2M/s per core target");
 }
 
 int main(void)
