@@ -124,6 +124,12 @@ void json_null_val(struct json_out *j)
 	raw(j, "null", 4);
 }
 
+void json_raw_val(struct json_out *j, const char *text)
+{
+	value_sep(j);
+	raw(j, text, strlen(text));
+}
+
 void json_kv_str(struct json_out *j, const char *k, const char *v)
 {
 	json_key(j, k);

@@ -28,6 +28,8 @@ void json_key(struct json_out *j, const char *k); /* then one value call */
 void json_str_val(struct json_out *j, const char *s); /* NULL -> null */
 void json_int_val(struct json_out *j, int64_t v);
 void json_null_val(struct json_out *j);
+/* Inserts already-valid JSON text as one value. */
+void json_raw_val(struct json_out *j, const char *text);
 void json_kv_str(struct json_out *j, const char *k, const char *v);
 void json_kv_int(struct json_out *j, const char *k, int64_t v);
 void json_kv_bool(struct json_out *j, const char *k, bool v);

@@ -8,6 +8,7 @@
 #include "catab.h"
 #include "cli.h"
 #include "import.h"
+#include "retire.h"
 
 static const char import_usage[] =
 	"usage: lastleaf import [--format auto|pem|der|index] [--issuer NAME]\n"
@@ -83,6 +84,7 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct catab *t = NULL;
 	struct ll_err err;
+	int64_t violations = 0;
 	int c, rc = CLI_FAIL;
 
 	while ((c = getopt_long(argc, argv, "f:i:r:nt:h", opts, NULL)) != -1) {
@@ -151,10 +153,22 @@ int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	warn_stray_cdps(ctx, s);
+	{
+		/* a leaf issued after a retirement plan's freeze is a violation
+		 * (C14, E5): recorded on the plan and reported for ever */
+		int64_t nv = 0;
+		if (!retire_refresh_all(s, &nv, &err))
+			cli_errorf("import: checking retirement plans: %s", err.msg);
+		else if (nv > 0) {
+			cli_errorf("import: FREEZE VIOLATION: %lld leaf(s) issued at or after the freeze of a "
+				   "retirement plan; see `lastleaf retire check`", (long long)nv);
+			violations = nv;
+		}
+	}
 	printf("imported %lld, unchanged %lld, rejected %lld, conflicts %lld\n",
 	       (long long)st.imported, (long long)st.unchanged, (long long)st.rejected,
 	       (long long)st.conflicts);
-	rc = st.rejected || st.conflicts ? CLI_FAIL : CLI_OK;
+	rc = st.rejected || st.conflicts || violations ? CLI_FAIL : CLI_OK;
 out:
 	if (o.reject_log)
 		fclose(o.reject_log);

@@ -44,6 +44,7 @@ struct ctx {
 	EVP_PKEY *key;
 	enum crl_profile profile;
 	int64_t next_update_secs;
+	bool final;
 };
 
 static uint64_t be64(const char *p)
@@ -102,7 +103,8 @@ static bool load_issuer(struct ctx *c, struct ll_err *err)
 	struct issuer_info ii;
 	struct x509_fields f;
 
-	if (!issuer_load(c->s, c->ca->name, &ii, err))
+	if (!(c->final ? issuer_load_latest(c->s, c->ca->name, &ii, err)
+		       : issuer_load(c->s, c->ca->name, &ii, err)))
 		return false;
 	snprintf(c->key_id, sizeof(c->key_id), "%s", ii.key_id);
 	if (ii.no_duty) {
@@ -455,11 +457,29 @@ static bool write_ccadb_json(struct ctx *c, const struct scope *scopes, size_t n
 	return ok;
 }
 
+static bool generate(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
+		     const char *out_dir, FILE *log, struct crlpub_result *res, bool final,
+		     struct ll_err *err);
+
 bool crlpub_generate(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 		     const char *out_dir, FILE *log, struct crlpub_result *res, struct ll_err *err)
 {
+	return generate(s, cfg, ca, out_dir, log, res, false, err);
+}
+
+bool crlpub_generate_final(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
+			   const char *out_dir, FILE *log, struct crlpub_result *res,
+			   struct ll_err *err)
+{
+	return generate(s, cfg, ca, out_dir, log, res, true, err);
+}
+
+static bool generate(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
+		     const char *out_dir, FILE *log, struct crlpub_result *res, bool final,
+		     struct ll_err *err)
+{
 	struct ctx c = {s, cfg, ca, out_dir ? out_dir : cfg->crl_publish_dir, log, res, "", NULL, 0,
-			NULL, CRL_PROFILE_SUBSCRIBER, 0};
+			NULL, CRL_PROFILE_SUBSCRIBER, 0, final};
 	struct scope *scopes = NULL;
 	struct signed_crl *done = NULL;
 	size_t nscopes = 0, ndone = 0, i;

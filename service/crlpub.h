@@ -28,4 +28,10 @@ bool crlpub_generate(struct store *s, const struct cfg *cfg, const struct cfg_ca
 		     const char *out_dir, FILE *log, struct crlpub_result *res,
 		     struct ll_err *err) LL_MUSTCHECK;
 
+/* The last CRL of a key whose CA certificates are all revoked or expired
+ * (C10, E7): signed under the newest certificate, with the usual window. */
+bool crlpub_generate_final(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
+			   const char *out_dir, FILE *log, struct crlpub_result *res,
+			   struct ll_err *err) LL_MUSTCHECK;
+
 #endif

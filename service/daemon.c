@@ -40,6 +40,7 @@
 #include "ocsp_table.h"
 #include "presign.h"
 #include "respstatus.h"
+#include "retire.h"
 
 #define PG_EPOCH_OFFSET 946684800LL
 #define RESIGN_INTERVAL 600   /* full re-sign sweep, seconds */
@@ -445,10 +446,24 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 	}
 }
 
-static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep)
+static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, ll_time *last_retire)
 {
 	ll_time now = ll_now();
 	size_t i;
+
+	/* scheduler: due retirement plans, at start and every minute, so a
+	 * plan that fell due while no daemon ran is executed at the next start */
+	if ((d->roles & ROLE_SCHEDULER) && now - *last_retire >= 60) {
+		int executed, pending;
+		struct ll_err err;
+
+		if (!retire_run(s, d->cfg, NULL, &executed, &pending, &err))
+			logfmt("error", "retirement run failed: %s", err.msg);
+		else if (executed || pending)
+			logfmt(pending ? "warn" : "info", "retirement: executed %d plan(s), %d with steps pending",
+			       executed, pending);
+		*last_retire = now;
+	}
 
 	if ((d->roles & ROLE_SIGNER) && now - *last_sweep >= RESIGN_INTERVAL) {
 		for (i = 0; i < d->nserved; i++) {
@@ -488,7 +503,7 @@ static void *sync_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct store *s = NULL;
-	ll_time last_sweep = 0;
+	ll_time last_sweep = 0, last_retire = 0;
 	int backoff = 1;
 
 	while (!atomic_load(&d->stop)) {
@@ -516,7 +531,7 @@ static void *sync_main(void *arg)
 			atomic_store(&d->db_up, true);
 			logfmt("info", "database connected (%s)", store_describe_source(d->cfg));
 		}
-		run_timers(d, s, &last_sweep);
+		run_timers(d, s, &last_sweep, &last_retire);
 		if (!pull_changes(d, s, &err))
 			goto dberr;
 		atomic_store(&d->last_sync, (long long)ll_now());

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool issuer_load(struct store *s, const char *name, struct issuer_info *out, struct ll_err *err)
+static bool load(struct store *s, const char *name, bool latest, struct issuer_info *out,
+		 struct ll_err *err)
 {
 	const char *p[1] = {name};
 	PGresult *r;
@@ -27,9 +28,11 @@ bool issuer_load(struct store *s, const char *name, struct issuer_info *out, str
 	PQclear(r);
 	p[0] = out->key_id;
 	r = store_query(s,
-		"SELECT der, to_char(not_after, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ca_cert "
-		"WHERE key_id = $1 AND not_after > now() AND revoked_at IS NULL "
-		"ORDER BY not_before DESC, id DESC LIMIT 1", 1, p, err);
+		latest ? "SELECT der, to_char(not_after, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ca_cert "
+			 "WHERE key_id = $1 ORDER BY not_before DESC, id DESC LIMIT 1"
+		       : "SELECT der, to_char(not_after, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM ca_cert "
+			 "WHERE key_id = $1 AND not_after > now() AND revoked_at IS NULL "
+			 "ORDER BY not_before DESC, id DESC LIMIT 1", 1, p, err);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 0) {
@@ -47,6 +50,17 @@ bool issuer_load(struct store *s, const char *name, struct issuer_info *out, str
 	ll_time_parse_rfc3339(PQgetvalue(r, 0, 1), &out->cert_not_after);
 	PQclear(r);
 	return true;
+}
+
+bool issuer_load(struct store *s, const char *name, struct issuer_info *out, struct ll_err *err)
+{
+	return load(s, name, false, out, err);
+}
+
+bool issuer_load_latest(struct store *s, const char *name, struct issuer_info *out,
+			struct ll_err *err)
+{
+	return load(s, name, true, out, err);
 }
 
 void issuer_free(struct issuer_info *i)

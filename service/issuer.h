@@ -26,6 +26,10 @@ struct issuer_info {
  * exactly when no_duty is set. */
 bool issuer_load(struct store *s, const char *name, struct issuer_info *out,
 		 struct ll_err *err) LL_MUSTCHECK;
+/* The same, but the newest certificate of the key whatever its state: for
+ * the last CRL of a key whose certificates are all revoked or expired. */
+bool issuer_load_latest(struct store *s, const char *name, struct issuer_info *out,
+			struct ll_err *err) LL_MUSTCHECK;
 void issuer_free(struct issuer_info *i);
 
 #endif

@@ -30,6 +30,7 @@ static const char usage[] =
 	"  crl generate        sign and publish CRLs\n"
 	"  ocsp sign           pre-sign OCSP responses\n"
 	"  serve               run the OCSP/CRL responder and the timers\n"
+	"  retire              plan, check and execute CA certificate retirements\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
 	"Run `lastleaf COMMAND --help` for a command's options.\n";
@@ -50,6 +51,7 @@ static const struct cmd cmds[] = {
 	{"crl", cmd_crl, true},
 	{"ocsp", cmd_ocsp, true},
 	{"serve", cmd_serve, true},
+	{"retire", cmd_retire, true},
 };
 
 static const struct cmd *find_cmd(const char *name)

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "hex.h"
+#include "retire.h"
 #include "x509util.h"
 
 #define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -171,6 +172,34 @@ bool report_build(struct store *s, const char *ca_name, ll_time at, struct repor
 		if (!key_stats(s, row->key_id, atbuf, row, err))
 			return false;
 	}
+	/* retirement plans: the same object as `retire show --format json` */
+	for (j = 0; j < out->n; j++) {
+		struct report_row *row = &out->rows[j];
+		struct json_out pj;
+
+		json_init(&pj);
+		if (retire_plan_json(s, row->sha256, &pj, err)) {
+			const char *txt = json_str(&pj), *st = strstr(txt, "\"state\":\"");
+			row->plan_json = strdup(txt);
+			if (st) {
+				char buf[16];
+				sscanf(st + 9, "%15[^\"]", buf);
+				row->plan_state = strdup(buf);
+			}
+			{
+				const char *d = strstr(txt, "\"due_at\":\"");
+				char buf[32];
+				if (d && sscanf(d + 10, "%31[^\"]", buf) == 1)
+					ll_time_parse_rfc3339(buf, &row->plan_due);
+			}
+			{
+				const char *v = strstr(txt, "\"violations\":");
+				if (v)
+					row->plan_violations = strtoll(v + 13, NULL, 10);
+			}
+		}
+		json_free(&pj);
+	}
 	return true;
 }
 
@@ -183,6 +212,8 @@ void report_free(struct report *r)
 		free(r->rows[i].subject);
 		free(r->rows[i].issuer_name);
 		free(r->rows[i].hist);
+		free(r->rows[i].plan_json);
+		free(r->rows[i].plan_state);
 	}
 	free(r->rows);
 	memset(r, 0, sizeof(*r));
@@ -226,6 +257,10 @@ void report_json(const struct report *r, struct json_out *j)
 		for (k = 0; k < row->nhist; k++)
 			json_kv_int(j, row->hist[k].month, row->hist[k].count);
 		json_obj_end(j);
+		if (row->plan_json) {
+			json_key(j, "plan");
+			json_raw_val(j, row->plan_json);
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -245,16 +280,22 @@ void report_table(const struct report *r, FILE *out)
 	size_t i;
 
 	fprintf(out, "report at %s\n", ll_time_format_rfc3339(r->at, b1));
-	fprintf(out, "%-16s %-16s %-16s %-20s %9s %-20s %-20s %s\n", "NAME", "CERT SHA256", "KEY SHA256",
-		"NOT AFTER", "LIVE", "EARLIEST EXPIRY", "LAST EXPIRY", "LAST SERIAL");
+	fprintf(out, "%-16s %-16s %-16s %-20s %9s %-20s %-20s %-34s %s\n", "NAME", "CERT SHA256",
+		"KEY SHA256", "NOT AFTER", "LIVE", "EARLIEST EXPIRY", "LAST EXPIRY", "LAST SERIAL", "PLAN");
 	for (i = 0; i < r->n; i++) {
 		const struct report_row *row = &r->rows[i];
 
-		fprintf(out, "%-16s %-16.16s %-16.16s %-20s %9lld %-20s %-20s %s%s\n", row->name,
+		char plan[96] = "-", b4[LL_TIME_RFC3339_LEN];
+
+		if (row->plan_state)
+			snprintf(plan, sizeof(plan), "%s, due %s%s", row->plan_state,
+				 ll_time_format_rfc3339(row->plan_due, b4),
+				 row->plan_violations ? ", VIOLATIONS" : "");
+		fprintf(out, "%-16s %-16.16s %-16.16s %-20s %9lld %-20s %-20s %-34s %s%s\n", row->name,
 			row->sha256, row->key_sha256, ll_time_format_rfc3339(row->not_after, b1),
 			(long long)row->live_leaves, tfmt(row->has_live, row->earliest_expiry, b2),
 			tfmt(row->has_live, row->last_expiry, b3),
-			row->has_live ? row->last_serial : "-", row->revoked ? "  (revoked)" : "");
+			row->has_live ? row->last_serial : "-", plan, row->revoked ? "  (revoked)" : "");
 	}
 }
 

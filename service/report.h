@@ -38,6 +38,10 @@ struct report_row {
 	struct report_month *hist;
 	size_t nhist;
 	int64_t key_id;
+	char *plan_json;	/* the certificate's retirement plan (retire show's object), or NULL */
+	char *plan_state;	/* for the table */
+	ll_time plan_due;
+	int64_t plan_violations;
 };
 
 struct report {
