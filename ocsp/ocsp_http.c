@@ -33,6 +33,7 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +459,30 @@ static void http_stop_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- responses -------------------------------------------------------- */
 
+/* evhttp_send_reply, then the write at once instead of on the next loop
+ * pass: a keep-alive answer then costs one writev and no epoll_ctl (the
+ * write interest evhttp adds and the one it drops after the write cancel
+ * out in the change list), which is what lets the responder keep up with
+ * nginx. Only a complete write is finished early, by running the
+ * bufferevent's write callback as libevent would (evhttp then frees req,
+ * and the connection too when it is to be closed: callers do not touch
+ * either afterwards). A partial or failed write is left to the loop. */
+static void http_reply(struct evhttp_request *req, int code, const char *reason)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct evbuffer *out;
+
+	evhttp_send_reply(req, code, reason, NULL);
+	if (!bev)
+		return;
+	out = bufferevent_get_output(bev);
+	if (evbuffer_get_length(out) == 0 || bufferevent_getfd(bev) < 0)
+		return;
+	if (evbuffer_write(out, bufferevent_getfd(bev)) > 0 && evbuffer_get_length(out) == 0)
+		bufferevent_trigger(bev, EV_WRITE, 0);
+}
+
 static void http_add(struct evkeyvalq *hd, const char *k, const char *v)
 {
 	/* evhttp_add_header fails only on CR/LF in v (never ours) or OOM;
@@ -502,7 +527,7 @@ static void http_send_text(struct http_worker *w, struct evhttp_request *req, in
 	n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
 	http_head_length(req, (size_t)n);
 	evbuffer_add(out, body, (size_t)n);
-	evhttp_send_reply(req, code, reason, NULL);
+	http_reply(req, code, reason);
 }
 
 /* The five-byte error responses, indexed by status (0 and 4 unused). */
@@ -544,7 +569,7 @@ static void http_send_status(struct http_worker *w, struct evhttp_request *req,
 	/* static bytes: referenced, not copied */
 	evbuffer_add_reference(evhttp_request_get_output_buffer(req), http_err_der[der[4]], len,
 			       NULL, NULL);
-	evhttp_send_reply(req, 200, "OK", NULL);
+	http_reply(req, 200, "OK");
 }
 
 static void http_blob_cleanup(const void *data, size_t len, void *arg)
@@ -589,7 +614,7 @@ static void http_send_blob(struct http_worker *w, struct evhttp_request *req,
 	if (http_not_modified(req, b->etag, b->this_update)) {
 		http_count(&w->m.not_modified);
 		ocsp_blob_release(b);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		http_reply(req, 304, "Not Modified");
 		return;
 	}
 	http_count(&w->m.ok);
@@ -597,10 +622,10 @@ static void http_send_blob(struct http_worker *w, struct evhttp_request *req,
 	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req), b->der, b->len,
 				   http_blob_cleanup, b) != 0) {
 		ocsp_blob_release(b);
-		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+		http_reply(req, 500, "Internal Server Error");
 		return;
 	}
-	evhttp_send_reply(req, 200, "OK", NULL);
+	http_reply(req, 200, "OK");
 }
 
 static void http_send_live(struct http_worker *w, struct evhttp_request *req, ll_time now)
@@ -615,7 +640,7 @@ static void http_send_live(struct http_worker *w, struct evhttp_request *req, ll
 	http_add(hd, "Cache-Control", "max-age=0, no-cache, no-store");
 	http_head_length(req, w->live_out.len);
 	evbuffer_add(evhttp_request_get_output_buffer(req), w->live_out.data, w->live_out.len);
-	evhttp_send_reply(req, 200, "OK", NULL);
+	http_reply(req, 200, "OK");
 }
 
 /* ---- the OCSP decision ------------------------------------------------ */
@@ -895,23 +920,23 @@ static void http_crl(struct http_worker *w, struct evhttp_request *req, const ch
 	if (http_not_modified(req, etag, st.st_mtim.tv_sec)) {
 		close(fd);
 		http_count(&w->m.not_modified);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		http_reply(req, 304, "Not Modified");
 		return;
 	}
 	http_count(&w->m.crl_served);
 	if (cmd == EVHTTP_REQ_HEAD || st.st_size == 0) {
 		http_head_length(req, (size_t)st.st_size);
 		close(fd);
-		evhttp_send_reply(req, 200, "OK", NULL);
+		http_reply(req, 200, "OK");
 		return;
 	}
 	/* sendfile from the fd we hashed; the evbuffer owns and closes it */
 	if (evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0, st.st_size) != 0) {
 		close(fd);
-		evhttp_send_reply(req, 500, "Internal Server Error", NULL);
+		http_reply(req, 500, "Internal Server Error");
 		return;
 	}
-	evhttp_send_reply(req, 200, "OK", NULL);
+	http_reply(req, 200, "OK");
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -1199,7 +1224,14 @@ fail:
 static void *http_worker_main(void *arg)
 {
 	struct http_worker *w = arg;
+	sigset_t pipe;
 
+	/* A write to a connection the peer has closed raises SIGPIPE in the
+	 * writing thread; blocked here, writev just fails with EPIPE, and
+	 * the daemon need not remember to ignore it process-wide. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	event_base_dispatch(w->base);
 	/* Whatever is still open after the grace period is closed here, on
 	 * the thread that owns the base (close callbacks run now). */
@@ -1213,6 +1245,7 @@ static bool http_worker_setup(struct ocsp_http *h, struct http_worker *w,
 			      struct ll_err *err)
 {
 	struct timeval sweep = {1, 0};
+	struct event_config *ecfg;
 	size_t i;
 
 	w->getcap = h->max_uri;
@@ -1222,7 +1255,14 @@ static bool http_worker_setup(struct ocsp_http *h, struct http_worker *w,
 	ll_buf_init(&w->live_out, HTTP_LIVE_LIMIT);
 	if (!w->getbuf || !w->ids || !w->bound)
 		return ll_err_set(err, "ocsp http: out of memory");
-	w->base = event_base_new();
+	/* With the change list, the event changes a request makes within
+	 * one loop pass (write on, read off, and back) are merged before
+	 * they reach epoll_ctl. Safe here: no fd is ever dup'ed. */
+	ecfg = event_config_new();
+	if (!ecfg || event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0)
+		return ll_err_set(err, "ocsp http: event_config failed");
+	w->base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
 	if (!w->base)
 		return ll_err_set(err, "ocsp http: event_base_new failed");
 	w->http = evhttp_new(w->base);

@@ -550,9 +550,10 @@ static uint8_t *rs_put_nonce(uint8_t *p, const uint8_t *nonce, size_t n)
 	return ocsp_put(p, nonce, n);
 }
 
-/* ResponseData into s->tbs; returns its length (0 on buffer failure). */
-static size_t rs_put_tbs(struct ocsp_signer *s, const struct ocsp_single *singles, size_t n,
-			 ll_time produced_at, const uint8_t *nonce, size_t nonce_len)
+/* ResponseData into s->tbs. */
+static bool rs_put_tbs(struct ocsp_signer *s, const struct ocsp_single *singles, size_t n,
+		       ll_time produced_at, const uint8_t *nonce, size_t nonce_len,
+		       struct ll_err *err)
 {
 	size_t responses = 0, content, total, i;
 	uint8_t *p, *start;
@@ -565,7 +566,7 @@ static size_t rs_put_tbs(struct ocsp_signer *s, const struct ocsp_single *single
 	total = ocsp_tlv_len(content);
 	s->tbs.len = 0;
 	if (!ll_buf_reserve(&s->tbs, total))
-		return 0;
+		return ll_err_set(err, "no room for a %zu-byte ResponseData (memory)", total);
 	start = p = s->tbs.data;
 	p = ocsp_put_hdr(p, DER_SEQUENCE, content);
 	*p++ = DER_CTX2; /* responderID byKey (B4) */
@@ -580,7 +581,10 @@ static size_t rs_put_tbs(struct ocsp_signer *s, const struct ocsp_single *single
 	if (nonce)
 		p = rs_put_nonce(p, nonce, nonce_len);
 	s->tbs.len = (size_t)(p - start);
-	return s->tbs.len == total ? total : 0;
+	if (s->tbs.len != total)
+		return ll_err_set(err, "internal error: ResponseData is %zu bytes, planned %zu",
+				  s->tbs.len, total);
+	return true;
 }
 
 /* The OCSPResponse around the signed ResponseData, appended to out. */
@@ -633,8 +637,8 @@ bool ocsp_sign(struct ocsp_signer *s, const struct ocsp_single *singles, size_t 
 
 	if (!rs_check(s, singles, n, produced_at, nonce, nonce_len, out, err))
 		return false;
-	if (!rs_put_tbs(s, singles, n, produced_at, nonce, nonce_len))
-		return ll_err_set(err, "no room for the ResponseData (memory)");
+	if (!rs_put_tbs(s, singles, n, produced_at, nonce, nonce_len, err))
+		return false;
 	if (!rs_sign_bytes(s, s->tbs.data, s->tbs.len, &sig_len, err))
 		return false;
 	return rs_assemble(s, sig_len, out, err);

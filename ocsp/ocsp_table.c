@@ -56,18 +56,29 @@ struct tbl_issuer {
 	uint8_t name[OCSP_MAX_HASH], key[OCSP_MAX_HASH];
 };
 
+/* An append-only array that readers scan without a lock: every request
+ * looks up its issuer and key here, and a lock word shared by all
+ * workers would bounce between cores on each one. An element is written
+ * before the count that covers it is published (release/acquire); when
+ * the array grows, the new pointer is published before the count, and
+ * the old array is kept until the table is freed (it is at most as large
+ * as the final one, and these arrays hold tens of entries). */
+struct tbl_vec {
+	pthread_mutex_t mu;	  /* writers */
+	_Atomic(void *) items;
+	atomic_size_t n;
+	size_t cap;		  /* writers only */
+	void **retired;
+	size_t nretired;
+};
+
 struct ocsp_table {
 	struct tbl_shard shards[TBL_SHARDS];
 	uint64_t seed;
 	EVP_MD *sha256;		  /* fetched once: an implicit fetch per put is slow */
 
-	pthread_rwlock_t keys_lock;  /* interned issuer key hashes */
-	struct tbl_key *keys;
-	size_t nkeys, keys_cap;
-
-	pthread_rwlock_t iss_lock;   /* served issuers (E20) */
-	struct tbl_issuer *iss;
-	size_t niss, iss_cap;
+	struct tbl_vec keys;	  /* interned issuer key hashes (struct tbl_key) */
+	struct tbl_vec iss;	  /* served issuers (struct tbl_issuer, E20) */
 };
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -155,32 +166,82 @@ static uint64_t tbl_prefix(const uint8_t *p)
 	return v;
 }
 
-/* Index of (alg, hash) among the interned keys, or -1. Caller holds
- * keys_lock. */
-static long tbl_key_find_locked(const struct ocsp_table *t, uint8_t alg, const uint8_t *hash,
-				size_t len)
+static bool tbl_vec_init(struct tbl_vec *v)
 {
-	uint64_t pfx = tbl_prefix(hash);
+	memset(v, 0, sizeof(*v));
+	atomic_init(&v->items, NULL);
+	atomic_init(&v->n, 0);
+	return pthread_mutex_init(&v->mu, NULL) == 0;
+}
+
+static void tbl_vec_destroy(struct tbl_vec *v)
+{
 	size_t i;
 
-	for (i = 0; i < t->nkeys; i++) {
-		const struct tbl_key *k = &t->keys[i];
+	for (i = 0; i < v->nretired; i++)
+		free(v->retired[i]);
+	free(v->retired);
+	free(atomic_load(&v->items));
+	pthread_mutex_destroy(&v->mu);
+}
+
+/* The items and how many of them a reader may look at. */
+static const void *tbl_vec_read(struct tbl_vec *v, size_t *n)
+{
+	*n = atomic_load_explicit(&v->n, memory_order_acquire);
+	return atomic_load_explicit(&v->items, memory_order_acquire);
+}
+
+/* Under v->mu: room for element number n (returned), or NULL when
+ * memory runs out. The caller fills it, then tbl_vec_publish(). */
+static void *tbl_vec_slot(struct tbl_vec *v, size_t esz)
+{
+	size_t n = atomic_load_explicit(&v->n, memory_order_relaxed);
+	char *items = atomic_load_explicit(&v->items, memory_order_relaxed);
+
+	if (n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 8;
+		char *ni = malloc(ncap * esz);
+		void **nr = realloc(v->retired, (v->nretired + 1) * sizeof(*nr));
+
+		if (nr)
+			v->retired = nr;
+		if (!ni || !nr) {
+			free(ni);
+			return NULL;
+		}
+		if (n)
+			memcpy(ni, items, n * esz);
+		if (items)
+			v->retired[v->nretired++] = items;
+		atomic_store_explicit(&v->items, ni, memory_order_release);
+		v->cap = ncap;
+		items = ni;
+	}
+	return items + n * esz;
+}
+
+static void tbl_vec_publish(struct tbl_vec *v)
+{
+	atomic_fetch_add_explicit(&v->n, 1, memory_order_release);
+}
+
+/* Index of (alg, hash) among the interned keys, or -1. Lock-free. */
+static long tbl_key_find(struct ocsp_table *t, uint8_t alg, const uint8_t *hash, size_t len)
+{
+	uint64_t pfx = tbl_prefix(hash);
+	const struct tbl_key *keys;
+	size_t i, n;
+
+	keys = tbl_vec_read(&t->keys, &n);
+	for (i = 0; i < n; i++) {
+		const struct tbl_key *k = &keys[i];
 
 		if (k->prefix == pfx && k->alg == alg && k->len == len &&
 		    memcmp(k->hash, hash, len) == 0)
 			return (long)i;
 	}
 	return -1;
-}
-
-static long tbl_key_find(struct ocsp_table *t, uint8_t alg, const uint8_t *hash, size_t len)
-{
-	long i;
-
-	pthread_rwlock_rdlock(&t->keys_lock);
-	i = tbl_key_find_locked(t, alg, hash, len);
-	pthread_rwlock_unlock(&t->keys_lock);
-	return i;
 }
 
 /* The id of (alg, hash), interning it on first sight; -1 when memory or
@@ -193,30 +254,22 @@ static long tbl_key_intern(struct ocsp_table *t, uint8_t alg, const uint8_t *has
 
 	if (i >= 0)
 		return i;
-	pthread_rwlock_wrlock(&t->keys_lock);
-	i = tbl_key_find_locked(t, alg, hash, len);
-	if (i >= 0)
+	pthread_mutex_lock(&t->keys.mu);
+	i = tbl_key_find(t, alg, hash, len);
+	if (i >= 0 || atomic_load(&t->keys.n) >= TBL_MAX_KEYS)
 		goto out;
-	if (t->nkeys >= TBL_MAX_KEYS)
+	k = tbl_vec_slot(&t->keys, sizeof(*k));
+	if (!k)
 		goto out;
-	if (t->nkeys == t->keys_cap) {
-		size_t ncap = t->keys_cap ? t->keys_cap * 2 : 8;
-		struct tbl_key *nk = realloc(t->keys, ncap * sizeof(*nk));
-
-		if (!nk)
-			goto out;
-		t->keys = nk;
-		t->keys_cap = ncap;
-	}
-	k = &t->keys[t->nkeys];
 	memset(k, 0, sizeof(*k));
 	k->alg = alg;
 	k->len = (uint8_t)len;
 	memcpy(k->hash, hash, len);
 	k->prefix = tbl_prefix(k->hash);
-	i = (long)t->nkeys++;
+	i = (long)atomic_load(&t->keys.n);
+	tbl_vec_publish(&t->keys);
 out:
-	pthread_rwlock_unlock(&t->keys_lock);
+	pthread_mutex_unlock(&t->keys.mu);
 	return i;
 }
 
@@ -274,10 +327,10 @@ struct ocsp_table *ocsp_table_new(size_t expected_entries)
 		}
 		ninit++;
 	}
-	if (pthread_rwlock_init(&t->keys_lock, NULL) != 0)
+	if (!tbl_vec_init(&t->keys))
 		goto fail;
-	if (pthread_rwlock_init(&t->iss_lock, NULL) != 0) {
-		pthread_rwlock_destroy(&t->keys_lock);
+	if (!tbl_vec_init(&t->iss)) {
+		pthread_mutex_destroy(&t->keys.mu);
 		goto fail;
 	}
 	return t;
@@ -314,46 +367,45 @@ void ocsp_table_free(struct ocsp_table *t)
 		free(s->blob);
 		pthread_rwlock_destroy(&s->lock);
 	}
-	pthread_rwlock_destroy(&t->keys_lock);
-	pthread_rwlock_destroy(&t->iss_lock);
-	free(t->keys);
-	free(t->iss);
+	tbl_vec_destroy(&t->keys);
+	tbl_vec_destroy(&t->iss);
 	EVP_MD_free(t->sha256);
 	free(t);
 }
 
 /* ---- issuers ---------------------------------------------------------- */
 
+/* Under iss.mu. A re-registration with another id appends a new entry;
+ * lookups scan newest first, so the latest id wins without changing an
+ * entry a reader may be looking at. */
 static bool tbl_issuer_add_one(struct ocsp_table *t, uint8_t alg, const uint8_t *name,
 			       const uint8_t *key, size_t len, int64_t id)
 {
+	const struct tbl_issuer *all;
 	struct tbl_issuer *e;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < t->niss; i++) {
-		e = &t->iss[i];
-		if (e->alg == alg && memcmp(e->name, name, len) == 0 &&
-		    memcmp(e->key, key, len) == 0) {
-			e->id = id;
-			return true;
+	all = tbl_vec_read(&t->iss, &n);
+	for (i = n; i-- > 0;) {
+		const struct tbl_issuer *o = &all[i];
+
+		if (o->alg == alg && memcmp(o->name, name, len) == 0 &&
+		    memcmp(o->key, key, len) == 0) {
+			if (o->id == id)
+				return true;
+			break;
 		}
 	}
-	if (t->niss == t->iss_cap) {
-		size_t ncap = t->iss_cap ? t->iss_cap * 2 : 8;
-		struct tbl_issuer *ni = realloc(t->iss, ncap * sizeof(*ni));
-
-		if (!ni)
-			return false;
-		t->iss = ni;
-		t->iss_cap = ncap;
-	}
-	e = &t->iss[t->niss++];
+	e = tbl_vec_slot(&t->iss, sizeof(*e));
+	if (!e)
+		return false;
 	memset(e, 0, sizeof(*e));
 	e->id = id;
 	e->alg = alg;
 	e->len = (uint8_t)len;
 	memcpy(e->name, name, len);
 	memcpy(e->key, key, len);
+	tbl_vec_publish(&t->iss);
 	return true;
 }
 
@@ -362,36 +414,33 @@ bool ocsp_table_add_issuer(struct ocsp_table *t, const struct ocsp_issuer_ids *i
 {
 	bool ok;
 
-	pthread_rwlock_wrlock(&t->iss_lock);
+	pthread_mutex_lock(&t->iss.mu);
 	ok = tbl_issuer_add_one(t, OCSP_HASH_SHA1, ids->name_sha1, ids->key_sha1, 20, issuer_id) &&
 	     tbl_issuer_add_one(t, OCSP_HASH_SHA256, ids->name_sha256, ids->key_sha256, 32,
 				issuer_id);
-	pthread_rwlock_unlock(&t->iss_lock);
+	pthread_mutex_unlock(&t->iss.mu);
 	return ok;
 }
 
 int64_t ocsp_table_issuer(struct ocsp_table *t, const struct ocsp_certid *id)
 {
-	int64_t found = -1;
-	size_t i;
+	const struct tbl_issuer *all;
+	size_t i, n;
 
 	if (id->hash_len != tbl_hash_len(id->alg))
 		return -1;
 	/* A linear scan: a responder serves tens of issuers at most, and
 	 * both hashes must match the same registration (a name hash from
 	 * one CA with the key hash of another is not an issuer we serve). */
-	pthread_rwlock_rdlock(&t->iss_lock);
-	for (i = 0; i < t->niss; i++) {
-		const struct tbl_issuer *e = &t->iss[i];
+	all = tbl_vec_read(&t->iss, &n);
+	for (i = n; i-- > 0;) {
+		const struct tbl_issuer *e = &all[i];
 
 		if (e->alg == id->alg && memcmp(e->key, id->key_hash, id->hash_len) == 0 &&
-		    memcmp(e->name, id->name_hash, id->hash_len) == 0) {
-			found = e->id;
-			break;
-		}
+		    memcmp(e->name, id->name_hash, id->hash_len) == 0)
+			return e->id;
 	}
-	pthread_rwlock_unlock(&t->iss_lock);
-	return found;
+	return -1;
 }
 
 /* ---- entries ---------------------------------------------------------- */

@@ -51,6 +51,8 @@ int64_t ocsp_table_issuer(struct ocsp_table *t, const struct ocsp_certid *id);
 bool ocsp_table_put(struct ocsp_table *t, enum ocsp_hash alg, const uint8_t *key_hash,
 		    const uint8_t *serial, size_t serial_len, const uint8_t *der, size_t der_len,
 		    ll_time this_update, ll_time next_update);
+/* Removes the entry with exactly these serial octets; false when there
+ * is none. A reader holding its blob keeps the bytes until it releases. */
 bool ocsp_table_remove(struct ocsp_table *t, enum ocsp_hash alg, const uint8_t *key_hash,
 		       const uint8_t *serial, size_t serial_len);
 /* A referenced blob, or NULL. Release with ocsp_blob_release().

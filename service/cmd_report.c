@@ -5,9 +5,10 @@
 
 #include "cli.h"
 #include "report.h"
+#include "report_html.h"
 
 static const char report_usage[] =
-	"usage: lastleaf report [--ca NAME] [--at TIME] [--format table|json|csv]\n"
+	"usage: lastleaf report [--ca NAME] [--at TIME] [--format table|json|csv|html]\n"
 	"\n"
 	"One row per CA certificate: name, fingerprint, key, notAfter, live leaves\n"
 	"of its key, earliest and last live expiry, and the serial that expires\n"
@@ -45,8 +46,9 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
-			if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
-				cli_errorf("report: --format must be table, json or csv");
+			if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv") &&
+			    strcmp(format, "html")) {
+				cli_errorf("report: --format must be table, json, csv or html");
 				return CLI_USAGE;
 			}
 			break;
@@ -80,6 +82,19 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		json_free(&j);
 	} else if (strcmp(format, "csv") == 0) {
 		report_csv(&rep, stdout);
+	} else if (strcmp(format, "html") == 0) {
+		struct ll_buf b;
+
+		ll_buf_init(&b, (size_t)256 << 20);
+		if (!report_html(&rep, &b)) {
+			cli_errorf("report: out of memory rendering HTML");
+			ll_buf_free(&b);
+			report_free(&rep);
+			store_close(s);
+			return CLI_FAIL;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		ll_buf_free(&b);
 	} else {
 		report_table(&rep, stdout);
 	}

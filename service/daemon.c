@@ -40,6 +40,8 @@
 #include "ocsp_table.h"
 #include "presign.h"
 #include "respstatus.h"
+#include "report.h"
+#include "report_html.h"
 #include "retire.h"
 
 #define PG_EPOCH_OFFSET 946684800LL
@@ -672,10 +674,92 @@ static void admin_metrics(struct evhttp_request *req, void *arg)
 			    (unsigned long long)atomic_load(&d->crls_signed),
 			    (unsigned long long)atomic_load(&d->db_errors), atomic_load(&d->db_up) ? 1 : 0,
 			    (long long)atomic_load(&d->last_seq));
+	{
+		/* retirement gauges, read from the database at scrape time */
+		struct ll_err err;
+		struct store *s = store_open(d->cfg, &err);
+		PGresult *r = s ? store_query(s,
+			"SELECT encode(c.sha256, 'hex'), coalesce(k.name, ''), extract(epoch FROM p.due_at - now())::bigint, "
+			"p.live_dependents, p.violations, cardinality(p.steps_pending) FROM retire_plan p "
+			"JOIN ca_cert c ON c.id = p.ca_cert_id JOIN ca_key k ON k.id = c.key_id "
+			"WHERE p.state <> 'cancelled'", 0, NULL, &err) : NULL;
+		int n;
+
+		evbuffer_add_printf(b, "# HELP lastleaf_retirement_due_seconds Seconds until a plan is due (negative: overdue).\n"
+				       "# TYPE lastleaf_retirement_due_seconds gauge\n");
+		for (n = 0; r && n < PQntuples(r); n++)
+			evbuffer_add_printf(b, "lastleaf_retirement_due_seconds{ca_cert=\"%s\",ca=\"%s\"} %s\n",
+					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 2));
+		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_live_dependents gauge\n");
+		for (n = 0; r && n < PQntuples(r); n++)
+			evbuffer_add_printf(b, "lastleaf_retirement_live_dependents{ca_cert=\"%s\",ca=\"%s\"} %s\n",
+					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 3));
+		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_violations gauge\n");
+		for (n = 0; r && n < PQntuples(r); n++)
+			evbuffer_add_printf(b, "lastleaf_retirement_violations{ca_cert=\"%s\",ca=\"%s\"} %s\n",
+					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 4));
+		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_steps_pending gauge\n");
+		for (n = 0; r && n < PQntuples(r); n++)
+			evbuffer_add_printf(b, "lastleaf_retirement_steps_pending{ca_cert=\"%s\",ca=\"%s\"} %s\n",
+					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 5));
+		PQclear(r);
+		store_close(s);
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
+}
+
+/* GET /api/v1/report (JSON) and GET /report (HTML): the same report as
+ * the CLI, on a short-lived connection (admin traffic is light). */
+static void admin_report(struct evhttp_request *req, void *arg, bool html)
+{
+	struct daemon *d = arg;
+	struct ll_err err;
+	struct store *s = store_open(d->cfg, &err);
+	struct report rep;
+	struct evbuffer *b = evbuffer_new();
+
+	memset(&rep, 0, sizeof(rep));
+	if (!s || !b || !report_build(s, NULL, ll_now(), &rep, &err)) {
+		send_text(req, 503, "application/json", "{\"error\": \"database unavailable\"}\n");
+		goto out;
+	}
+	if (html) {
+		struct ll_buf hb;
+
+		ll_buf_init(&hb, (size_t)64 << 20);
+		if (report_html(&rep, &hb))
+			evbuffer_add(b, hb.data, hb.len);
+		ll_buf_free(&hb);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/html; charset=utf-8");
+	} else {
+		struct json_out j;
+
+		json_init(&j);
+		report_json(&rep, &j);
+		evbuffer_add(b, json_str(&j), strlen(json_str(&j)));
+		json_free(&j);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-cache");
+	evhttp_send_reply(req, 200, "OK", b);
+out:
+	if (b)
+		evbuffer_free(b);
+	report_free(&rep);
+	store_close(s);
+}
+
+static void admin_report_json(struct evhttp_request *req, void *arg)
+{
+	admin_report(req, arg, false);
+}
+
+static void admin_report_html(struct evhttp_request *req, void *arg)
+{
+	admin_report(req, arg, true);
 }
 
 static bool split_hostport(const char *in, char *host, size_t hl, int *port)
@@ -863,6 +947,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	evhttp_set_max_body_size(admin, 4096);
 	evhttp_set_allowed_methods(admin, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(admin, "/healthz", admin_healthz, d);
+	evhttp_set_cb(admin, "/api/v1/report", admin_report_json, d);
+	evhttp_set_cb(admin, "/report", admin_report_html, d);
 	if (d->http)
 		evhttp_set_cb(admin, "/metrics", admin_metrics, d);
 	for (i = 0; i < d->cfg->admin_listen.n; i++) {

@@ -204,6 +204,11 @@ for _ in $(seq 1 100); do
 	[ "$(sql "select state from retire_plan p join ca_cert c on c.id=p.ca_cert_id where encode(c.sha256,'hex')='$E3' and p.state <> 'cancelled'")" = executed ] && break
 	sleep 0.2
 done
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$APORT/healthz" >/dev/null && break; sleep 0.2; done
+API=$(curl -s "http://127.0.0.1:$APORT/api/v1/report")
+eq "GET /api/v1/report: the JSON report with plans" "$($PY -c "import json,sys;r=json.load(sys.stdin);print(sum(1 for c in r['ca_certificates'] if 'plan' in c) > 0)" <<<"$API")" True
+contains "GET /report: the HTML page with drain charts" "$(curl -s "http://127.0.0.1:$APORT/report")" '<svg class="drain"'
+contains "/metrics: retirement gauges" "$(curl -s "http://127.0.0.1:$APORT/metrics")" "lastleaf_retirement_due_seconds{ca_cert="
 kill $SP; wait $SP 2>/dev/null || true
 eq "the daemon executed the overdue plan at start" "$(ll retire show --ca-cert "$E3" --format json | J '["state"]')" executed
 # (last: CRLs signed under the shifted clock carry a future nextUpdate, and
