@@ -244,6 +244,8 @@ sql "select encode(r.der,'base64') from ocsp_response r join ca_cert c on c.seri
 out=$(openssl ocsp -respin "$T_DIR/d2.ocsp" -issuer "$P/root.pem" -cert "$P/d2.pem" -CAfile "$P/root.pem" -no-CApath -no-CAstore 2>&1 || true)
 contains "the parent's OCSP answer for it says revoked (openssl ocsp)" "$(grep -A2 'd2.pem:' <<<"$out")" "revoked"
 contains "... with the reason (B11)" "$out" "Reason: cessationOfOperation"
+run ll report --ccadb --format json
+eq "report --ccadb lists the retired certificate with its incident figures" "$($PY -c "import json,sys;r=json.load(sys.stdin);c=[x for x in r['retiring_ca_certificates'] if x['sha256']=='$D2'][0];print(c['state'], c['leaves_not_yet_revoked'] >= 0, c['ccadb_deadline'] is not None)" <<<"$OUT")" "executed True True"
 eq "audit: plan, execution, parent CRL" "$(sql "select string_agg(distinct action, ',' order by action) from audit where action in ('retire.plan','retire.execute','retire.parent_crl')")" "retire.execute,retire.parent_crl,retire.plan"
 
 t_done
