@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "crlpub.h"
 #include "hex.h"
+#include "json.h"
 #include "issuer.h"
 #include "keys.h"
 #include "ocsp.h"
@@ -42,6 +43,7 @@
 #include "respstatus.h"
 #include "report.h"
 #include "report_html.h"
+#include "notify.h"
 #include "retire.h"
 
 #define PG_EPOCH_OFFSET 946684800LL
@@ -88,6 +90,7 @@ struct daemon {
 	atomic_llong tokens;
 	atomic_llong token_second;
 	int poll_ms;
+	struct notifier *notifier;
 };
 
 static void logfmt(const char *level, const char *fmt, ...) LL_PRINTF(2, 3);
@@ -459,11 +462,24 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 		int executed, pending;
 		struct ll_err err;
 
-		if (!retire_run(s, d->cfg, NULL, &executed, &pending, &err))
+		if (!retire_run(s, d->cfg, NULL, &executed, &pending, &err)) {
+			char ev[1200];
+			struct json_out j;
+
 			logfmt("error", "retirement run failed: %s", err.msg);
-		else if (executed || pending)
+			json_init(&j);
+			json_obj_begin(&j);
+			json_kv_str(&j, "event", "failure");
+			json_kv_str(&j, "error", err.msg);
+			json_obj_end(&j);
+			snprintf(ev, sizeof(ev), "%s", json_str(&j));
+			json_free(&j);
+			notifier_send(d->notifier, ev);
+		} else if (executed || pending) {
 			logfmt(pending ? "warn" : "info", "retirement: executed %d plan(s), %d with steps pending",
 			       executed, pending);
+		}
+		notifier_scan(d->notifier, s);
 		*last_retire = now;
 	}
 
@@ -876,6 +892,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	d->ctx = ctx;
 	d->cfg = ctx->cfg;
 	d->poll_ms = 1000;
+	d->notifier = notifier_new(d->cfg->webhook_url);
 	signal(SIGPIPE, SIG_IGN);
 	d->table = ocsp_table_new(1 << 16);
 	if (!d->table)
@@ -989,6 +1006,7 @@ out:
 	if (base)
 		event_base_free(base);
 	ocsp_http_free(d->http);
+	notifier_free(d->notifier);
 	free_served(d);
 	ocsp_table_free(d->table);
 	store_close(s);

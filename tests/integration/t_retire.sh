@@ -198,6 +198,10 @@ eq "... and still one execution" "$(sql "select count(*) from audit where action
 
 # --- a plan that fell due while no daemon ran: executed at the next start ------------------------
 run ll retire plan --ca-cert "$P/e3.pem" --freeze-at "$PAST" --grace 0s
+read -r HOOK <<<"$($PY "$LL_SRC/tests/lib/freeport.py" 1)"
+$PY "$LL_SRC/tests/lib/webhook.py" "$HOOK" "$T_DIR/hook.log" &
+HP=$!
+printf 'retire:\n  webhook_url: "http://127.0.0.1:%s/hook"\n' "$HOOK" >>"$T_DIR/ll.yaml"
 "$LASTLEAF" serve >"$T_DIR/serve.log" 2>&1 &
 SP=$!
 for _ in $(seq 1 100); do
@@ -209,7 +213,11 @@ API=$(curl -s "http://127.0.0.1:$APORT/api/v1/report")
 eq "GET /api/v1/report: the JSON report with plans" "$($PY -c "import json,sys;r=json.load(sys.stdin);print(sum(1 for c in r['ca_certificates'] if 'plan' in c) > 0)" <<<"$API")" True
 contains "GET /report: the HTML page with drain charts" "$(curl -s "http://127.0.0.1:$APORT/report")" '<svg class="drain"'
 contains "/metrics: retirement gauges" "$(curl -s "http://127.0.0.1:$APORT/metrics")" "lastleaf_retirement_due_seconds{ca_cert="
+for _ in $(seq 1 30); do grep -q '"event":"executed"' "$T_DIR/hook.log" 2>/dev/null && break; sleep 0.2; done
+contains "the webhook got an execution event" "$(cat "$T_DIR/hook.log" 2>/dev/null)" '"event":"executed"'
+contains "events are logged too" "$(cat "$T_DIR/serve.log")" 'msg="retirement event"'
 kill $SP; wait $SP 2>/dev/null || true
+kill $HP 2>/dev/null || true
 eq "the daemon executed the overdue plan at start" "$(ll retire show --ca-cert "$E3" --format json | J '["state"]')" executed
 # (last: CRLs signed under the shifted clock carry a future nextUpdate, and
 # the linter rightly refuses a later CRL whose nextUpdate goes back, A10)
