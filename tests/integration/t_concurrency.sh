@@ -17,7 +17,7 @@ eq "one of them did nothing" "$(cat "$T_DIR/m1" "$T_DIR/m2" | grep -c '(0 migrat
 ll ca add "$C/ca/root.pem" "$C/ca/inta.pem" "$C/ca/intb.pem" >/dev/null
 # overlapping: both take the A bundle; one also takes B, the other the index
 for round in 1 2 3; do
-	sql "truncate leaf" >/dev/null
+	sql "truncate leaf cascade" >/dev/null
 	ll import --issuer corpus-int-a "$C/good/a-leaves.pem" "$C/a-index.txt" >"$T_DIR/i1" 2>&1 & p1=$!
 	ll import "$C/good" >"$T_DIR/i2" 2>&1 & p2=$!
 	wait $p1; r1=$?; wait $p2; r2=$?
