@@ -212,83 +212,113 @@ static bool prev_crl(struct ctx *c, int partition, struct crl_params *cp, struct
 	return true;
 }
 
-/* Collects a scope's entries in binary form; the entries point into the
- * results, which the caller frees after signing. */
-static bool load_entries(struct ctx *c, const struct scope *sc, const char *tu, PGresult **lr,
-			 PGresult **cr, struct crl_entry **out, size_t *n, struct ll_err *err)
+/* Streams one query's rows (single-row mode) into the entries, copying
+ * each serial into the arena; the full result set is never held at once,
+ * which keeps a 1M-entry run's memory near the size of the CRL itself. */
+static bool stream_rows(struct ctx *c, const char *sql, const char *const *p, bool is_ca,
+			struct ll_buf *arena, struct crl_entry **e, size_t *n, size_t *cap,
+			struct ll_err *err)
 {
-	char part[16];
-	const char *p[3] = {c->key_id, tu, part};
-	int fmts[3] = {0, 0, 0};
-	size_t cap = 0, i;
-	struct crl_entry *e;
+	PGconn *pg = store_pg(c->s);
 	PGresult *r;
-	int k;
+	bool ok = true;
 
-	*lr = *cr = NULL;
-	*out = NULL;
-	*n = 0;
-	snprintf(part, sizeof(part), "%d", sc->partition);
-	if (sc->leaves) {
-		r = PQexecParams(store_pg(c->s),
-			sc->partition >= 0
-			? "SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, invalidity_date "
-			  "FROM leaf WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
-			  "AND revoked_at <= $2::timestamptz AND crl_partition = $3::int"
-			: "SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, invalidity_date "
-			  "FROM leaf WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
-			  "AND revoked_at <= $2::timestamptz AND $3::int = $3::int",
-			3, NULL, p, NULL, fmts, 1);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			ll_err_set(err, "database: %s", PQerrorMessage(store_pg(c->s)));
-			PQclear(r);
-			return false;
-		}
-		*lr = r;
-		cap += (size_t)PQntuples(r);
-	}
-	if (sc->ca_certs) {
-		r = PQexecParams(store_pg(c->s),
-			"SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, NULL::timestamptz "
-			"FROM ca_cert WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
-			"AND revoked_at <= $2::timestamptz AND NOT self_signed AND $3::int = $3::int",
-			3, NULL, p, NULL, fmts, 1);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			ll_err_set(err, "database: %s", PQerrorMessage(store_pg(c->s)));
-			PQclear(r);
-			return false;
-		}
-		*cr = r;
-		cap += (size_t)PQntuples(r);
-	}
-	e = calloc(cap + 1, sizeof(*e));
-	if (!e)
-		return ll_err_set(err, "out of memory for %zu CRL entries", cap);
-	for (k = 0; k < 2; k++) {
-		PGresult *res = k == 0 ? *lr : *cr;
-		int row;
+	if (!PQsendQueryParams(pg, sql, 3, NULL, p, NULL, NULL, 1) || !PQsetSingleRowMode(pg))
+		return ll_err_set(err, "database: %s", PQerrorMessage(pg));
+	while ((r = PQgetResult(pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
 
-		if (!res)
-			continue;
-		for (row = 0; row < PQntuples(res); row++) {
-			struct crl_entry *x = &e[(*n)++];
-			const char *rv = PQgetvalue(res, row, 2);
+		if (st == PGRES_SINGLE_TUPLE && ok) {
+			struct crl_entry *x;
+			const char *rv = PQgetvalue(r, 0, 2);
+			size_t off = arena->len, len = (size_t)PQgetlength(r, 0, 0);
 
-			x->serial = (const uint8_t *)PQgetvalue(res, row, 0);
-			x->serial_len = (size_t)PQgetlength(res, row, 0);
-			x->revoked_at = bin_ts(PQgetvalue(res, row, 1));
+			if (*n == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 4096;
+				struct crl_entry *ne = realloc(*e, ncap * sizeof(*ne));
+				if (!ne) {
+					ok = ll_err_set(err, "out of memory for CRL entries");
+					PQclear(r);
+					continue;
+				}
+				*e = ne;
+				*cap = ncap;
+			}
+			if (!ll_buf_append(arena, PQgetvalue(r, 0, 0), len)) {
+				ok = ll_err_set(err, "out of memory for CRL serials");
+				PQclear(r);
+				continue;
+			}
+			x = &(*e)[(*n)++];
+			memset(x, 0, sizeof(*x));
+			/* an offset for now: the arena may still move */
+			x->serial = (const uint8_t *)(uintptr_t)off;
+			x->serial_len = len;
+			x->revoked_at = bin_ts(PQgetvalue(r, 0, 1));
 			x->reason = (int16_t)(((uint8_t)rv[0] << 8) | (uint8_t)rv[1]);
 			if (x->reason == 0)
 				x->reason = CRL_REASON_NONE; /* unspecified: no reasonCode (A28) */
-			x->is_ca = k == 1;
-			if (!PQgetisnull(res, row, 3) && c->ca->crl.smime) {
+			x->is_ca = is_ca;
+			if (!PQgetisnull(r, 0, 3) && c->ca->crl.smime) {
 				x->has_invalidity = true;
-				x->invalidity = bin_ts(PQgetvalue(res, row, 3));
+				x->invalidity = bin_ts(PQgetvalue(r, 0, 3));
 			}
+		} else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && ok) {
+			ok = ll_err_set(err, "database: %s", PQerrorMessage(pg));
 		}
+		PQclear(r);
 	}
-	(void)i;
-	*out = e;
+	return ok;
+}
+
+/* Collects a scope's revoked leaves and CA certificates. The entries'
+ * serials point into `arena`, which the caller frees after signing. */
+static bool load_entries(struct ctx *c, const struct scope *sc, const char *tu, struct ll_buf *arena,
+			 struct crl_entry **out, size_t *n, struct ll_err *err)
+{
+	char part[16];
+	const char *p[3] = {c->key_id, tu, part};
+	size_t cap = 0, i;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(part, sizeof(part), "%d", sc->partition);
+	{
+		/* size the arrays once: doubling would cost up to 2x at 1M entries */
+		PGresult *r = store_query(c->s,
+			"SELECT (SELECT count(*) FROM leaf WHERE $4::bool AND issuer_key_id = $1 AND revoked_at IS NOT NULL"
+			" AND NOT crl_done AND revoked_at <= $2::timestamptz AND ($3::int < 0 OR crl_partition = $3::int))"
+			" + (SELECT count(*) FROM ca_cert WHERE $5::bool AND issuer_key_id = $1 AND revoked_at IS NOT NULL)",
+			5, (const char *[]){p[0], p[1], p[2], sc->leaves ? "t" : "f", sc->ca_certs ? "t" : "f"}, err);
+		size_t want;
+
+		if (!r)
+			return false;
+		want = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10) + 1;
+		PQclear(r);
+		*out = malloc(want * sizeof(**out));
+		if (!*out || !ll_buf_reserve(arena, want * 17))
+			return ll_err_set(err, "out of memory for %zu CRL entries", want);
+		cap = want;
+	}
+	if (sc->leaves &&
+	    !stream_rows(c, sc->partition >= 0
+		? "SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, invalidity_date "
+		  "FROM leaf WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
+		  "AND revoked_at <= $2::timestamptz AND crl_partition = $3::int"
+		: "SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, invalidity_date "
+		  "FROM leaf WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
+		  "AND revoked_at <= $2::timestamptz AND $3::int = $3::int",
+		p, false, arena, out, n, &cap, err))
+		return false;
+	if (sc->ca_certs &&
+	    !stream_rows(c, "SELECT serial, revoked_at, coalesce(revocation_reason, -1)::int2, NULL::timestamptz "
+			    "FROM ca_cert WHERE issuer_key_id = $1 AND revoked_at IS NOT NULL AND NOT crl_done "
+			    "AND revoked_at <= $2::timestamptz AND NOT self_signed AND $3::int = $3::int",
+			 p, true, arena, out, n, &cap, err))
+		return false;
+	for (i = 0; i < *n; i++)
+		(*out)[i].serial = arena->data + (uintptr_t)(*out)[i].serial;
 	return true;
 }
 
@@ -307,16 +337,18 @@ static bool sign_scope(struct ctx *c, const struct scope *sc, ll_time tu, struct
 	struct crl_params cp;
 	struct crl_violations v;
 	struct crl_entry *entries = NULL;
-	PGresult *lr = NULL, *cr = NULL, *r;
+	struct ll_buf arena;
+	PGresult *r;
 	uint8_t h[32];
 	bool ok = false;
 
 	memset(&cp, 0, sizeof(cp));
+	ll_buf_init(&arena, (size_t)1 << 31);
 	ll_buf_init(&out->der, (size_t)1 << 31);
 	snprintf(out->file, sizeof(out->file), "%s", sc->file);
 	ll_time_format_rfc3339(tu, tub);
 	ll_time_format_rfc3339(tu + c->next_update_secs, nub);
-	if (!load_entries(c, sc, tub, &lr, &cr, &entries, &out->entries, err) ||
+	if (!load_entries(c, sc, tub, &arena, &entries, &out->entries, err) ||
 	    !prev_crl(c, sc->partition, &cp, err) || !next_number(c, sc->partition, &out->number, err))
 		goto out;
 	cp.issuer_cert = c->issuer_der;
@@ -409,8 +441,7 @@ static bool sign_scope(struct ctx *c, const struct scope *sc, ll_time tu, struct
 		      sc->file, nbuf, out->entries, tub, nub, fp);
 out:
 	free(entries);
-	PQclear(lr);
-	PQclear(cr);
+	ll_buf_free(&arena);
 	return ok;
 }
 
