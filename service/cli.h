@@ -34,5 +34,6 @@ int cmd_crl(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ocsp(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retire(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_audit(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

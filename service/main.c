@@ -31,6 +31,7 @@ static const char usage[] =
 	"  ocsp sign           pre-sign OCSP responses\n"
 	"  serve               run the OCSP/CRL responder and the timers\n"
 	"  retire              plan, check and execute CA certificate retirements\n"
+	"  audit verify|export check the audit log's hash chain; export it as JSON lines\n"
 	"  help [COMMAND]      show help for a command\n"
 	"\n"
 	"Run `lastleaf COMMAND --help` for a command's options.\n";
@@ -52,6 +53,7 @@ static const struct cmd cmds[] = {
 	{"ocsp", cmd_ocsp, true},
 	{"serve", cmd_serve, true},
 	{"retire", cmd_retire, true},
+	{"audit", cmd_audit, true},
 };
 
 static const struct cmd *find_cmd(const char *name)
