@@ -2,6 +2,7 @@
 #include "crlpub.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,11 @@ static bool sign_scope(struct ctx *c, const struct scope *sc, ll_time tu, struct
 			ll_err_set(err, "refusing to sign %s: %s", sc->file, txt);
 		goto out;
 	}
+	/* the entries are in the DER now: give their memory back before the
+	 * INSERT makes libpq copy the whole CRL once more */
+	free(entries);
+	entries = NULL;
+	ll_buf_free(&arena);
 	ll_sha256(out->der.data, out->der.len, h);
 	ll_hex_encode(h, 32, fp);
 	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)out->number);
@@ -634,9 +640,20 @@ static bool generate(struct store *s, const struct cfg *cfg, const struct cfg_ca
 		snprintf(sub, sizeof(sub), "%s/archive", c.dir);
 		snprintf(archive, sizeof(archive), "%.*s.%llu.crl", (int)(strlen(done[i].file) - 4),
 			 done[i].file, (unsigned long long)done[i].number);
-		if (!publish_mkdirs(sub, err) ||
-		    !publish_atomic(sub, archive, done[i].der.data, done[i].der.len, err))
+		if (!publish_mkdirs(sub, err))
 			goto out;
+		{
+			/* a hard link to the file just published: the bytes are
+			 * written and synced once, not twice */
+			char src[PATH_MAX], dst[PATH_MAX];
+
+			snprintf(src, sizeof(src), "%s/%s", c.dir, done[i].file);
+			snprintf(dst, sizeof(dst), "%s/%s", sub, archive);
+			unlink(dst);
+			if (link(src, dst) < 0 &&
+			    !publish_atomic(sub, archive, done[i].der.data, done[i].der.len, err))
+				goto out;
+		}
 		r = store_query(s, "UPDATE crl SET published_at = now() WHERE id = $1", 1, p, err);
 		if (!r)
 			goto out;
