@@ -46,10 +46,11 @@ ll ca add --name ca "$P/ca.pem" >/dev/null
 ll import "$P/server.pem" >/dev/null
 "$LASTLEAF" serve >"$T_DIR/serve.log" 2>&1 &
 DAEMON=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT/healthz")" = 200 ] && break
 	sleep 0.1
 done
+check "lastleaf serve is ready" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APORT/healthz")" = 200 ]
 mkdir -p "$T_DIR/ngx/logs"
 USERLINE=""
 [ "$(id -u)" -eq 0 ] && USERLINE="user root;"
@@ -80,7 +81,7 @@ mkdir -p "$T_DIR/ngx/tmp"
 nginx -p "$T_DIR/ngx" -c "$T_DIR/ngx/nginx.conf" -g 'daemon off;' >"$T_DIR/ngx/out.log" 2>&1 &
 NGX=$!
 stapled=""
-for _ in $(seq 1 30); do
+for _ in $(seq 1 90); do
 	out=$(timeout 10 openssl s_client -connect "127.0.0.1:$TLSPORT" -servername localhost -status \
 		-CAfile "$P/trust.pem" </dev/null 2>&1 || true)
 	if grep -q "OCSP Response Status: successful" <<<"$out"; then stapled=yes; break; fi
@@ -91,4 +92,7 @@ contains "... with status good" "$out" "Cert Status: good"
 contains "... for the server certificate's serial" "$out" "Serial Number: $(openssl x509 -in "$P/server.pem" -noout -serial | cut -d= -f2)"
 contains "... and the TLS chain verifies" "$out" "Verify return code: 0 (ok)"
 grep -q "OCSP response not successful\|OCSP_basic_verify() failed" "$T_DIR/ngx/logs/error.log" && fail "nginx rejected a response: $(grep -i ocsp "$T_DIR/ngx/logs/error.log" | head -3)" || ok "nginx logged no OCSP errors"
+kill "$DAEMON" 2>/dev/null; DRC=0; wait "$DAEMON" || DRC=$?; DAEMON=
+eq "lastleaf serve stopped cleanly on SIGTERM" "$DRC" 0
+[ "$T_FAILS" -eq 0 ] || { echo "--- serve.log"; tail -40 "$T_DIR/serve.log"; echo "--- nginx error.log"; tail -20 "$T_DIR/ngx/logs/error.log"; }
 t_done

@@ -228,7 +228,7 @@ for w in 1 2 3 4; do
 done
 sleep 1
 kill -TERM "$DAEMON"
-wait "$DAEMON"; DRC=$?
+DRC=0; wait "$DAEMON" || DRC=$?
 DAEMON=
 wait
 lost=$(cat "$T_DIR"/load*.out | grep -c lost || true)

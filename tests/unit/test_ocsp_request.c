@@ -943,9 +943,8 @@ static void test_bench(struct fx *f)
 	r[1] = bench_one(a.d, a.n, 0.4, "SHA-1 CertID, no nonce");
 	r[2] = bench_one(b.d, b.n, 0.4, "SHA-1 CertID + 16-octet nonce");
 	r[3] = bench_one(c.d, c.n, 0.4, "SHA-256 CertID + 32-octet nonce");
-	if (!TO_SANITIZED)
-		CHECK_MSG(r[0] > 2e6 && r[1] > 2e6 && r[2] > 2e6 && r[3] > 2e6,
-			  "parse rate below the 2M/s per core target");
+	/* printed only: speed is for the benchmarks, not for pass/fail */
+	(void)r;
 }
 
 int main(void)
