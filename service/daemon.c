@@ -91,6 +91,7 @@ struct daemon {
 	atomic_llong token_second;
 	int poll_ms;
 	struct notifier *notifier;
+	atomic_int retire_pending; /* executed plans with follow-up steps not done */
 };
 
 static void logfmt(const char *level, const char *fmt, ...) LL_PRINTF(2, 3);
@@ -475,9 +476,11 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 			snprintf(ev, sizeof(ev), "%s", json_str(&j));
 			json_free(&j);
 			notifier_send(d->notifier, ev);
-		} else if (executed || pending) {
-			logfmt(pending ? "warn" : "info", "retirement: executed %d plan(s), %d with steps pending",
-			       executed, pending);
+		} else {
+			atomic_store(&d->retire_pending, pending);
+			if (executed || pending)
+				logfmt(pending ? "warn" : "info",
+				       "retirement: executed %d plan(s), %d with steps pending", executed, pending);
 		}
 		notifier_scan(d->notifier, s);
 		*last_retire = now;
@@ -616,11 +619,12 @@ static void admin_healthz(struct evhttp_request *req, void *arg)
 	snprintf(body, sizeof(body),
 		 "{\"status\": \"%s\", \"database\": \"%s\", \"responses\": %zu, "
 		 "\"oldest_response_age_seconds\": %lld, \"next_expiry_seconds\": %lld, "
-		 "\"last_sync_age_seconds\": %lld}\n",
+		 "\"last_sync_age_seconds\": %lld, \"retirement_steps_pending\": %d}\n",
 		 !loaded ? "starting" : up ? "ok" : "degraded", up ? "up" : "down", ts.entries,
 		 ts.entries ? (long long)(now - ts.oldest_this_update) : 0LL,
 		 ts.entries ? (long long)(ts.next_expiry - now) : 0LL,
-		 atomic_load(&d->last_sync) ? (long long)(now - atomic_load(&d->last_sync)) : -1LL);
+		 atomic_load(&d->last_sync) ? (long long)(now - atomic_load(&d->last_sync)) : -1LL,
+		 atomic_load(&d->retire_pending));
 	/* 200 once every live leaf is in memory, also when degraded: the
 	 * responder still answers correctly from memory */
 	send_text(req, loaded ? 200 : 503, "application/json", body);

@@ -212,6 +212,7 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$APORT/healthz" >/dev/null &
 API=$(curl -s "http://127.0.0.1:$APORT/api/v1/report")
 eq "GET /api/v1/report: the JSON report with plans" "$($PY -c "import json,sys;r=json.load(sys.stdin);print(sum(1 for c in r['ca_certificates'] if 'plan' in c) > 0)" <<<"$API")" True
 contains "GET /report: the HTML page with drain charts" "$(curl -s "http://127.0.0.1:$APORT/report")" '<svg class="drain"'
+contains "/healthz reports pending retirement steps" "$(curl -s "http://127.0.0.1:$APORT/healthz")" '"retirement_steps_pending": 0'
 contains "/metrics: retirement gauges" "$(curl -s "http://127.0.0.1:$APORT/metrics")" "lastleaf_retirement_due_seconds{ca_cert="
 for _ in $(seq 1 30); do grep -q '"event":"executed"' "$T_DIR/hook.log" 2>/dev/null && break; sleep 0.2; done
 contains "the webhook got an execution event" "$(cat "$T_DIR/hook.log" 2>/dev/null)" '"event":"executed"'
