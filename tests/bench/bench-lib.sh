@@ -31,12 +31,13 @@ bench_median() {
 # bench_div A B [FMT] -> A/B
 bench_div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{ if (b == 0) print "nan"; else printf f "\n", a / b }'; }
 
-# One line of machine-noise context: load average and the busiest
-# processes that are not ours (other sessions share this 2-core box).
+# One line of machine-noise context: load average and the processes that
+# use >= 20 % of a CPU right now (other sessions share this 2-core box).
 bench_noise() {
 	local top
-	top=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 {printf "%s(%s%%) ", $2, $1}' | head -c 200 || true)
-	printf 'load %s, nproc %s, busy: %s' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "${top:-none}"
+	top=$(top -bn2 -d 0.3 -w 200 2>/dev/null |
+		awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 20 { printf "%s(%s%%) ", $12, $9 }' || true)
+	printf 'load %s, nproc %s, busy now: %s' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "${top:-none}"
 }
 
 # CPU accounting, to tell how much of the machine other sessions took
@@ -104,6 +105,11 @@ bench_pg_start() {
 
 bench_pg_cleanup() {
 	local rc=$?
+	if [ "${LL_BENCH_KEEP_PG:-0}" = 1 ] && [ -n "${LL_BENCH_PGDIR:-}" ]; then
+		ll_log "LL_BENCH_KEEP_PG=1: cluster left running; PGHOST=$LL_BENCH_PGDIR PGUSER=lastleaf;" \
+			"stop it with: . scripts/lib.sh; ll_pg_stop $LL_BENCH_PGDIR; rm -rf $LL_BENCH_PGDIR"
+		return $rc
+	fi
 	ll_pg_stop "${LL_BENCH_PGDIR:-}"
 	[ -n "${LL_BENCH_PGDIR:-}" ] && rm -rf "$LL_BENCH_PGDIR"
 	return $rc
