@@ -350,10 +350,12 @@ static void http_adopt_cb(evutil_socket_t fd_unused, short what, void *arg)
 		if (!c) {
 			/* Over the cap (or out of memory): a best-effort 503 on
 			 * a socket whose send buffer is empty, then close. */
-			ssize_t r = send(fd, http_503, sizeof(http_503) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t r;
 
-			(void)r;
+			/* counted before the client can see the answer */
 			http_count(&w->m.connections_rejected);
+			r = send(fd, http_503, sizeof(http_503) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)r;
 			atomic_fetch_sub(&w->h->nconn, 1);
 			bufferevent_decref(bev);
 			evhttp_connection_free(evcon);
@@ -1023,7 +1025,8 @@ static bool http_resolve(const char *spec, struct sockaddr_storage *ss, socklen_
 	char host[256], port[16];
 	const char *colon;
 	struct addrinfo hints, *ai = NULL;
-	size_t hl;
+	size_t hl, pn, i;
+	unsigned long pv;
 	int rc;
 
 	if (spec[0] == '[') {
@@ -1046,12 +1049,14 @@ static bool http_resolve(const char *spec, struct sockaddr_storage *ss, socklen_
 		memcpy(host, spec, hl);
 	}
 	host[hl] = '\0';
-	if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	pn = strlen(colon + 1);
+	if (pn == 0 || pn > 5 || strspn(colon + 1, "0123456789") != pn)
 		return ll_err_set(err, "listen \"%s\": bad port", spec);
-	snprintf(port, sizeof(port), "%s", colon + 1);
-	if (atol(port) > 65535)
+	for (i = 0, pv = 0; i < pn; i++)
+		pv = pv * 10 + (unsigned long)(colon[1 + i] - '0');
+	if (pv > 65535)
 		return ll_err_set(err, "listen \"%s\": bad port", spec);
+	snprintf(port, sizeof(port), "%lu", pv);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1377,7 +1382,8 @@ void ocsp_http_stop(struct ocsp_http *h, int grace_secs)
 {
 	size_t i;
 
-	if (!h || h->stopped)
+	/* also called on a half-built object from ocsp_http_new's error path */
+	if (!h || h->stopped || !h->workers)
 		return;
 	h->stopped = true;
 	atomic_store(&h->grace_secs, grace_secs > 0 ? grace_secs : 0);

@@ -40,6 +40,7 @@
 #include "ocsp_http.h"
 #include "ocsp_table.h"
 #include "presign.h"
+#include "publish.h"
 #include "respstatus.h"
 #include "report.h"
 #include "report_html.h"
@@ -944,6 +945,12 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	hc.unknown_signed = d->cfg->ocsp_unknown_signed && (d->roles & ROLE_SIGNER);
 	hc.crl_dir = d->cfg->crl_publish_dir ? d->cfg->crl_publish_dir : "./var/crl";
 	if (d->roles & ROLE_RESPONDER) {
+		/* CRLs are served from the publish directory: make sure it exists,
+		 * even before the first CRL has been generated */
+		if (!publish_mkdirs(hc.crl_dir, &err)) {
+			cli_errorf("serve: %s", err.msg);
+			goto out;
+		}
 		d->http = ocsp_http_new(&hc, d->table, live_sign, d, &err);
 		if (!d->http || !ocsp_http_start(d->http, &err)) {
 			cli_errorf("serve: %s", err.msg);

@@ -420,6 +420,73 @@ static void test_concurrent(void)
 	free(c);
 }
 
+/* Threads intern new issuer keys and register issuers while others
+ * look them up: the key and issuer arrays are read without a lock and
+ * grow under the readers (old arrays must stay readable). */
+struct ik_ctx {
+	struct ocsp_table *t;
+	int id;
+	atomic_int *bad;
+};
+
+static void *ik_thread(void *arg)
+{
+	struct ik_ctx *c = arg;
+	uint8_t key[32], der[64], serial[2] = {0x01, 0x02};
+	struct ocsp_issuer_ids ids;
+	int i, j;
+
+	for (i = 0; i < 200; i++) {
+		memset(key, 0, sizeof(key));
+		key[0] = (uint8_t)c->id;
+		key[1] = (uint8_t)i;
+		memset(der, (uint8_t)i, sizeof(der));
+		memcpy(der + 10, serial, 2);
+		if (!ocsp_table_put(c->t, OCSP_HASH_SHA256, key, serial, 2, der, sizeof(der), 1, 2))
+			atomic_fetch_add(c->bad, 1);
+		memset(&ids, c->id + 1, sizeof(ids));
+		ids.key_sha256[0] = (uint8_t)i;
+		if (!ocsp_table_add_issuer(c->t, &ids, c->id * 1000 + i))
+			atomic_fetch_add(c->bad, 1);
+		for (j = 0; j <= i; j += 7) {
+			struct ocsp_blob *b;
+			struct ocsp_certid id;
+
+			key[1] = (uint8_t)j;
+			b = tt_get(c->t, OCSP_HASH_SHA256, key, serial, 2);
+			if (!b || b->der[0] != (uint8_t)j)
+				atomic_fetch_add(c->bad, 1);
+			ocsp_blob_release(b);
+			ids.key_sha256[0] = (uint8_t)j;
+			id = tt_id(OCSP_HASH_SHA256, ids.key_sha256, serial, 2);
+			id.name_hash = ids.name_sha256;
+			if (ocsp_table_issuer(c->t, &id) != c->id * 1000 + j)
+				atomic_fetch_add(c->bad, 1);
+		}
+	}
+	return NULL;
+}
+
+static void test_intern_concurrent(void)
+{
+	struct ocsp_table *t = ocsp_table_new(0);
+	struct ik_ctx c[4];
+	pthread_t th[4];
+	atomic_int bad = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		c[i].t = t;
+		c[i].id = i + 1;
+		c[i].bad = &bad;
+		pthread_create(&th[i], NULL, ik_thread, &c[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	CHECK_MSG(atomic_load(&bad) == 0, "%d", atomic_load(&bad));
+	ocsp_table_free(t);
+}
+
 static long tt_rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -488,6 +555,7 @@ int main(void)
 	test_issuers();
 	test_churn();
 	test_concurrent();
+	test_intern_concurrent();
 	test_memory();
 	return tap_done();
 }
