@@ -8,7 +8,8 @@ LL_PG_BINDIR=${LASTLEAF_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 # Packages every lastleaf script relies on (build, server, independent oracles).
 LL_PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libevent-dev
   libpq-dev libyaml-dev postgresql-15 postgresql-client-15 openssl gnutls-bin
-  python3 python3-cryptography faketime curl procps util-linux nginx bc chromium"
+  python3 python3-cryptography faketime curl procps util-linux nginx bc chromium
+  softhsm2 libengine-pkcs11-openssl opensc"
 
 ll_log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 

@@ -400,7 +400,7 @@ static const struct key ca_ocsp_keys[] = {
 
 static const struct key ca_keys[] = {
 	{"name", K_STR, FIELD(struct cfg_ca, name), .flags = KF_REQUIRED, .check = check_ca_name},
-	{"key", K_KEYURI, FIELD(struct cfg_ca, key), .flags = KF_REQUIRED},
+	{"key", K_KEYURI, FIELD(struct cfg_ca, key)},
 	{"cert", K_FILE, FIELD(struct cfg_ca, cert)},
 	{"key_sessions", K_INT, FIELD(struct cfg_ca, key_sessions), .min = 1, .max = 1024},
 	{"crl", K_MAP, .sub = ca_crl_keys, .set_off1 = OFF1(struct cfg_ca, crl.set),
@@ -418,6 +418,7 @@ static const struct key embedded_keys[] = {
 static const struct key database_keys[] = {
 	{"url", K_STR, FIELD(struct cfg, database_url)},
 	{"replica_url", K_STR, FIELD(struct cfg, replica_url)},
+	{"poll_interval", K_DURATION, FIELD(struct cfg, poll_interval), .min = 1, .max = HOUR},
 	{"embedded", K_MAP, .sub = embedded_keys, .set_off1 = OFF1(struct cfg, embedded_set)},
 	{0},
 };
@@ -448,6 +449,8 @@ static const struct key admin_keys[] = {
 	{"listen", K_LISTEN, FIELD(struct cfg, admin_listen), .flags = KF_ONE_OK},
 	{"token_file", K_FILE, FIELD(struct cfg, admin_token_file)},
 	{"client_ca", K_FILE, FIELD(struct cfg, admin_client_ca)},
+	{"tls_cert", K_FILE, FIELD(struct cfg, admin_tls_cert)},
+	{"tls_key", K_KEYURI, FIELD(struct cfg, admin_tls_key)},
 	{0},
 };
 
@@ -1069,6 +1072,8 @@ void cfg_free(struct cfg *c)
 	listen_free(&c->admin_listen);
 	free(c->admin_token_file);
 	free(c->admin_client_ca);
+	free(c->admin_tls_cert);
+	free(c->admin_tls_key);
 	free(c->webhook_url);
 	free(c);
 }
@@ -1097,6 +1102,7 @@ static struct cfg *cfg_defaults(void)
 	c->ocsp_max_connections = 10000;
 	c->ocsp_timeout = 10;
 	c->clock_max_skew = 2;
+	c->poll_interval = 1;
 	if (!(c->embedded_dir = strdup("./var/pg")) ||
 	    !(c->crl_publish_dir = strdup("./var/crl")) ||
 	    !(c->ocsp_path_prefix = strdup("/")) ||

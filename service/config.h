@@ -29,7 +29,8 @@ struct cfg_ocsp_ca {
 
 struct cfg_ca {
 	char *name;
-	char *key;		/* key URI ("file:/abs/path.pem", later "pkcs11:...") */
+	char *key;		/* key URI ("file:/abs/path.pem" or "pkcs11:..."); NULL on
+				 * keyless responders: commands that sign refuse then */
 	char *cert;		/* optional path to the CA certificate file */
 	int key_sessions;	/* max concurrent signers for this key; 0 = default */
 	struct cfg_crl_ca crl;
@@ -47,6 +48,7 @@ struct cfg {
 	/* database */
 	char *database_url;	/* libpq conninfo or URI */
 	char *replica_url;	/* read-only standby for responders */
+	int64_t poll_interval;	/* seconds between change polls, default 1 */
 	char *embedded_dir;	/* embedded cluster directory; default "./var/pg" */
 	bool embedded_set;	/* database.embedded was given explicitly */
 	/* certificate authorities */
@@ -68,7 +70,9 @@ struct cfg {
 	/* admin */
 	struct cfg_listen admin_listen; /* default ["127.0.0.1:9090"] */
 	char *admin_token_file;
-	char *admin_client_ca;
+	char *admin_client_ca;	/* PEM CA bundle: mutual TLS on the admin listener */
+	char *admin_tls_cert;	/* the admin listener's own certificate (with client_ca) */
+	char *admin_tls_key;	/* and its key URI */
 	/* clock */
 	int64_t clock_max_skew;	/* seconds, default 2 */
 	/* retirement */

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "certfile.h"
 #include "cli.h"
 #include "crlpub.h"
@@ -783,20 +784,6 @@ static void admin_report_html(struct evhttp_request *req, void *arg)
 	admin_report(req, arg, true);
 }
 
-static bool split_hostport(const char *in, char *host, size_t hl, int *port)
-{
-	const char *colon = strrchr(in, ':');
-
-	if (!colon)
-		return false;
-	if (in[0] == '[')
-		snprintf(host, hl, "%.*s", (int)(colon - in - 2), in + 1);
-	else
-		snprintf(host, hl, "%.*s", (int)(colon - in), in);
-	*port = atoi(colon + 1);
-	return true;
-}
-
 static void on_signal(evutil_socket_t sig, short ev, void *arg)
 {
 	struct event_base *base = arg;
@@ -857,7 +844,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct daemon *d = calloc(1, sizeof(*d));
 	struct ocsp_http_cfg hc;
 	struct event_base *base = NULL;
-	struct evhttp *admin = NULL;
+	struct admin *admin = NULL;
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	struct store *s = NULL;
 	struct ll_err err;
@@ -965,29 +952,17 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	sync_started = true;
 
 	base = event_base_new();
-	admin = base ? evhttp_new(base) : NULL;
+	admin = base ? admin_new(base, d->cfg, &err) : NULL;
 	if (!admin) {
-		cli_errorf("serve: cannot create the admin listener");
+		cli_errorf("serve: %s", base ? err.msg : "cannot create the admin event loop");
 		goto out;
 	}
-	evhttp_set_timeout(admin, 10);
-	evhttp_set_max_headers_size(admin, 8192);
-	evhttp_set_max_body_size(admin, 4096);
-	evhttp_set_allowed_methods(admin, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_cb(admin, "/healthz", admin_healthz, d);
-	evhttp_set_cb(admin, "/api/v1/report", admin_report_json, d);
-	evhttp_set_cb(admin, "/report", admin_report_html, d);
-	if (d->http)
-		evhttp_set_cb(admin, "/metrics", admin_metrics, d);
-	for (i = 0; i < d->cfg->admin_listen.n; i++) {
-		char host[256];
-		int port;
-
-		if (!split_hostport(d->cfg->admin_listen.addrs[i], host, sizeof(host), &port) ||
-		    !evhttp_bind_socket_with_handle(admin, host, (ev_uint16_t)port)) {
-			cli_errorf("serve: cannot listen on admin address %s", d->cfg->admin_listen.addrs[i]);
-			goto out;
-		}
+	if (!admin_route(admin, "/healthz", ADMIN_OPEN, admin_healthz, d) ||
+	    !admin_route(admin, "/api/v1/report", 0, admin_report_json, d) ||
+	    !admin_route(admin, "/report", 0, admin_report_html, d) ||
+	    (d->http && !admin_route(admin, "/metrics", 0, admin_metrics, d))) {
+		cli_errorf("serve: cannot register the admin routes");
+		goto out;
 	}
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
@@ -1012,8 +987,7 @@ out:
 		event_free(sigint);
 	if (sighup)
 		event_free(sighup);
-	if (admin)
-		evhttp_free(admin);
+	admin_free(admin);
 	if (base)
 		event_base_free(base);
 	ocsp_http_free(d->http);

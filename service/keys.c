@@ -30,6 +30,10 @@ EVP_PKEY *keys_load(const char *uri, struct ll_err *err)
 	FILE *f = NULL;
 	int fd;
 
+	if (!uri) {
+		ll_err_set(err, "no key is configured (cas[].key): this process cannot sign");
+		return NULL;
+	}
 	if (strncasecmp(uri, "pkcs11:", 7) == 0) {
 		ll_err_set(err, "key %.40s...: PKCS#11 keys are not supported yet", uri);
 		return NULL;
