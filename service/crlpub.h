@@ -18,6 +18,7 @@ struct crlpub_result {
 	int signed_crls;	/* CRLs signed and recorded */
 	int published;		/* files published */
 	int warnings;
+	bool skipped;		/* crlpub_generate_since: another signer was first */
 	bool no_duty;		/* A14: no unexpired, unrevoked CA certificate for the key */
 };
 
@@ -27,6 +28,13 @@ struct crlpub_result {
 bool crlpub_generate(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 		     const char *out_dir, FILE *log, struct crlpub_result *res,
 		     struct ll_err *err) LL_MUSTCHECK;
+
+/* For the daemon's signers: as crlpub_generate, but does nothing (sets
+ * res->skipped) when a CRL for the key was recorded after `since`, a
+ * timestamptz read from PostgreSQL once the revocation was visible. */
+bool crlpub_generate_since(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
+			   const char *since, struct crlpub_result *res,
+			   struct ll_err *err) LL_MUSTCHECK;
 
 /* The last CRL of a key whose CA certificates are all revoked or expired
  * (C10, E7): signed under the newest certificate, with the usual window. */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "admin_api.h"
 #include "certfile.h"
 #include "cli.h"
 #include "crlpub.h"
@@ -960,7 +961,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (!admin_route(admin, "/healthz", ADMIN_OPEN, admin_healthz, d) ||
 	    !admin_route(admin, "/api/v1/report", 0, admin_report_json, d) ||
 	    !admin_route(admin, "/report", 0, admin_report_html, d) ||
-	    (d->http && !admin_route(admin, "/metrics", 0, admin_metrics, d))) {
+	    (d->http && !admin_route(admin, "/metrics", 0, admin_metrics, d)) ||
+	    !admin_api_register(admin, d->cfg)) {
 		cli_errorf("serve: cannot register the admin routes");
 		goto out;
 	}

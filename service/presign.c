@@ -280,7 +280,7 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 	struct timespec t0, ts;
 	int nthreads = 0, i, n;
 	size_t from;
-	bool ok = false;
+	bool ok = false, leased = false;
 	ll_time now = ll_now(), next;
 	int64_t validity = cfg->ocsp_validity ? cfg->ocsp_validity : 4 * 86400;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -297,6 +297,21 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 	}
 	if (!ocsp_issuer_ids_from_cert(ii.cert, ii.cert_len, &ids, err))
 		goto out;
+	if (!store_check_clock(s, cfg, err))
+		goto out;
+	{
+		/* Lease: one signer per CA key at a time across every process on
+		 * this database. A second signer waits, then finds the work done
+		 * (only stale or changed responses are selected), so nothing is
+		 * signed twice. */
+		const char *p[1] = {ii.key_id};
+		PGresult *r = store_query(s, "SELECT pg_advisory_lock(1819017223, $1::int)", 1, p, err);
+		if (!r)
+			goto out;
+		PQclear(r);
+		leased = true;
+		now = ll_now();
+	}
 	/* the signer: a delegated responder, or the CA key itself */
 	if (ca->ocsp.responder_cert) {
 		if (!certfile_load(ca->ocsp.responder_cert, &rc, err))
@@ -434,6 +449,11 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 			(long long)st->dropped);
 	ok = true;
 out:
+	if (leased) {
+		const char *p[1] = {ii.key_id};
+		struct ll_err e2;
+		PQclear(store_query(s, "SELECT pg_advisory_unlock(1819017223, $1::int)", 1, p, &e2));
+	}
 	for (i = 0; jobs && i < nthreads; i++)
 		ll_buf_free(&jobs[i].rows);
 	free(jobs);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hex.h"
@@ -35,23 +36,10 @@ static void notice_quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-struct store *store_open(const struct cfg *cfg, struct ll_err *err)
+static struct store *store_connect(const char *conninfo, const char *src, struct ll_err *err)
 {
-	const char *src = store_describe_source(cfg);
-	char conninfo[4200];
 	struct store *s;
 
-	if (strcmp(src, "database.url") == 0) {
-		snprintf(conninfo, sizeof(conninfo), "%s", cfg->database_url);
-	} else if (strcmp(src, "LASTLEAF_DATABASE_URL") == 0) {
-		snprintf(conninfo, sizeof(conninfo), "%s", getenv("LASTLEAF_DATABASE_URL"));
-	} else if (strcmp(src, "PG* environment") == 0) {
-		conninfo[0] = '\0'; /* libpq reads PGHOST, PGPORT, PGDATABASE, ... */
-	} else {
-		const char *dir = cfg && cfg->embedded_dir ? cfg->embedded_dir : "./var/pg";
-		if (!pgembed_ensure(dir, conninfo, sizeof(conninfo), err))
-			return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		ll_err_set(err, "out of memory");
@@ -74,6 +62,68 @@ struct store *store_open(const struct cfg *cfg, struct ll_err *err)
 		PQclear(r);
 	}
 	return s;
+}
+
+struct store *store_open(const struct cfg *cfg, struct ll_err *err)
+{
+	const char *src = store_describe_source(cfg);
+	char conninfo[4200];
+
+	if (strcmp(src, "database.url") == 0) {
+		snprintf(conninfo, sizeof(conninfo), "%s", cfg->database_url);
+	} else if (strcmp(src, "LASTLEAF_DATABASE_URL") == 0) {
+		snprintf(conninfo, sizeof(conninfo), "%s", getenv("LASTLEAF_DATABASE_URL"));
+	} else if (strcmp(src, "PG* environment") == 0) {
+		conninfo[0] = '\0'; /* libpq reads PGHOST, PGPORT, PGDATABASE, ... */
+	} else {
+		const char *dir = cfg && cfg->embedded_dir ? cfg->embedded_dir : "./var/pg";
+		if (!pgembed_ensure(dir, conninfo, sizeof(conninfo), err))
+			return NULL;
+	}
+	return store_connect(conninfo, src, err);
+}
+
+struct store *store_open_replica(const struct cfg *cfg, struct ll_err *err)
+{
+	if (!cfg || !cfg->replica_url)
+		return store_open(cfg, err);
+	return store_connect(cfg->replica_url, "database.replica_url", err);
+}
+
+bool store_clock_skew(struct store *s, double *skew, struct ll_err *err)
+{
+	struct timespec a, b;
+	PGresult *r;
+	double mid, db;
+
+	/* clock_timestamp(), not now(): now() is the transaction's start */
+	clock_gettime(CLOCK_REALTIME, &a);
+	r = store_query(s, "SELECT extract(epoch FROM clock_timestamp())::float8", 0, NULL, err);
+	clock_gettime(CLOCK_REALTIME, &b);
+	if (!r)
+		return false;
+	db = strtod(PQgetvalue(r, 0, 0), NULL);
+	PQclear(r);
+	/* compare with the middle of the round trip */
+	mid = ((double)a.tv_sec + (double)b.tv_sec) / 2 + ((double)a.tv_nsec + (double)b.tv_nsec) / 2e9;
+	*skew = mid - db;
+	return true;
+}
+
+bool store_check_clock(struct store *s, const struct cfg *cfg, struct ll_err *err)
+{
+	int64_t max = cfg ? cfg->clock_max_skew : 2;
+	double skew;
+
+	if (max <= 0)
+		return true; /* clock.max_skew: 0s turns the check off */
+	if (!store_clock_skew(s, &skew, err))
+		return false;
+	if (skew > (double)max || skew < -(double)max)
+		return ll_err_set(err, "clock skew: this host's clock is %+.1f s off PostgreSQL's now(), "
+				       "more than clock.max_skew (%lld s): refusing to sign (D1); fix NTP",
+				  skew, (long long)max);
+	return true;
 }
 
 void store_close(struct store *s)

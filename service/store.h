@@ -27,7 +27,16 @@ const char *store_describe_source(const struct cfg *cfg);
 /* Connects using the selection order of the public interface; starts the
  * embedded cluster when that is the choice. */
 struct store *store_open(const struct cfg *cfg, struct ll_err *err);
+/* The read-only standby of database.replica_url when set, else as
+ * store_open(). For responder-only processes. */
+struct store *store_open_replica(const struct cfg *cfg, struct ll_err *err);
 void store_close(struct store *s);
+/* This host's clock minus PostgreSQL's clock_timestamp(), in seconds,
+ * measured at the middle of the round trip. */
+bool store_clock_skew(struct store *s, double *skew, struct ll_err *err) LL_MUSTCHECK;
+/* Fails, naming the skew, when |skew| exceeds clock.max_skew (D1):
+ * called before anything is signed. max_skew 0 turns the check off. */
+bool store_check_clock(struct store *s, const struct cfg *cfg, struct ll_err *err) LL_MUSTCHECK;
 PGconn *store_pg(struct store *s);
 
 /* Runs one parameterised statement (text params; NULL = SQL NULL).
