@@ -69,8 +69,15 @@ struct served {
 	EVP_PKEY *sign_key;	    /* CA key or delegated responder key; NULL when keyless */
 	pthread_mutex_t mu;	    /* guards `signer` (ocsp_signer is single-threaded) */
 	struct ocsp_signer *signer;
-	ll_time crl_due;	    /* run crl generate at this time (0 = not due) */
-	ll_time last_crl;
+};
+
+/* CRL upkeep of one CA with a cas[].crl block (signer role): generated
+ * after revocations (debounced) and refreshed before nextUpdate. */
+struct crl_duty {
+	const struct cfg_ca *ca;
+	ll_time due;		/* generate at this time (0 = not due) */
+	char since[40];		/* PostgreSQL time the first uncovered revocation was seen */
+	ll_time next_check;	/* next look at the freshness of the last CRL */
 };
 
 struct daemon {
@@ -81,6 +88,8 @@ struct daemon {
 	struct ocsp_http *http;
 	struct served served[MAX_SERVED];
 	size_t nserved;
+	struct crl_duty crls[MAX_SERVED];
+	size_t ncrls;
 	/* sync state */
 	pthread_t sync_thread;
 	atomic_bool stop;
@@ -93,6 +102,12 @@ struct daemon {
 	atomic_llong tokens;
 	atomic_llong token_second;
 	int poll_ms;
+	bool use_replica;	    /* responder-only with database.replica_url */
+	atomic_bool on_standby;	    /* connected to a server in recovery */
+	atomic_llong replica_lag_ms; /* measured on the standby; -1 = no replica */
+	atomic_llong clock_skew_us;  /* this host minus PostgreSQL */
+	atomic_bool clock_ok;	    /* |skew| <= clock.max_skew: signing allowed (D1) */
+	atomic_ullong clock_refusals;
 	struct notifier *notifier;
 	atomic_int retire_pending; /* executed plans with follow-up steps not done */
 };
@@ -149,6 +164,12 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 
 	if (!sv || !sv->sign_key || req->n > 64)
 		return OCSP_UNAUTHORIZED;
+	if (!atomic_load(&d->clock_ok)) {
+		/* D1: a skewed clock signs wrong times; the pre-signed table
+		 * still answers everything it can */
+		atomic_fetch_add(&d->clock_refusals, 1);
+		return OCSP_TRY_LATER;
+	}
 	if (!take_token(d))
 		return OCSP_TRY_LATER;
 	for (i = 0; i < req->n; i++) {
@@ -364,6 +385,23 @@ static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
 		}
 		PQclear(r);
 		atomic_store(&d->last_seq, max);
+		if (n == 0 && max > 0) {
+			/* After a restore from backup the sequence can be behind what
+			 * we have seen; changes numbered below last_seq would be
+			 * missed, so start over from 0 when that happens. */
+			PGresult *q = PQexec(store_pg(s),
+				"SELECT greatest((SELECT max(change_seq) FROM ocsp_response), "
+				"(SELECT max(change_seq) FROM ocsp_tombstone))");
+			bool behind = PQresultStatus(q) == PGRES_TUPLES_OK && !PQgetisnull(q, 0, 0) &&
+				      atoll(PQgetvalue(q, 0, 0)) < max;
+			PQclear(q);
+			if (behind) {
+				logfmt("warn", "the database's change sequence is behind ours (restored from "
+					       "a backup?): reloading every response");
+				atomic_store(&d->last_seq, 0);
+				continue;
+			}
+		}
 		if (n < 20000)
 			return true;
 	}
@@ -382,13 +420,25 @@ static const struct cfg_ca *ca_by_key(struct daemon *d, struct store *s, const c
 	return ca;
 }
 
-static void mark_crl_due(struct daemon *d, const struct cfg_ca *ca)
+/* Schedules a CRL run for ca after a revocation. `since` is read from
+ * PostgreSQL now that the revocation is visible: a CRL recorded after it
+ * (by any signer) covers the revocation, so the run is skipped then. */
+static void mark_crl_due(struct daemon *d, struct store *s, const struct cfg_ca *ca)
 {
 	size_t i;
 
-	for (i = 0; i < d->nserved; i++)
-		if (d->served[i].ca == ca && !d->served[i].crl_due)
-			d->served[i].crl_due = ll_now() + CRL_DEBOUNCE;
+	for (i = 0; i < d->ncrls; i++) {
+		struct crl_duty *cd = &d->crls[i];
+		struct ll_err err;
+		PGresult *r;
+
+		if (cd->ca != ca || cd->due)
+			continue; /* keep the earliest uncovered time */
+		r = store_query(s, "SELECT clock_timestamp()::text", 0, NULL, &err);
+		snprintf(cd->since, sizeof(cd->since), "%s", r ? PQgetvalue(r, 0, 0) : "-infinity");
+		PQclear(r);
+		cd->due = ll_now() + CRL_DEBOUNCE;
+	}
 }
 
 /* Handles one NOTIFY (signer role): a revoked serial is re-signed at once
@@ -420,7 +470,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 			else
 				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
 		}
-		mark_crl_due(d, ca);
+		mark_crl_due(d, s, ca);
 	} else if (strcmp(chan, "lastleaf_revocation") == 0 && strncmp(payload, "ca:", 3) == 0) {
 		/* a CA certificate: its issuer's OCSP answer and CRL change */
 		const char *p[1] = {payload + 3};
@@ -440,7 +490,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 					       err.msg);
 			}
 			if (ca)
-				mark_crl_due(d, ca);
+				mark_crl_due(d, s, ca);
 		}
 		PQclear(r);
 	} else if (strcmp(chan, "lastleaf_import") == 0) {
@@ -507,27 +557,91 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 	}
 	if (!(d->roles & ROLE_SIGNER))
 		return;
-	for (i = 0; i < d->nserved; i++) {
-		struct served *sv = &d->served[i];
+	for (i = 0; i < d->ncrls; i++) {
+		struct crl_duty *cd = &d->crls[i];
 		struct crlpub_result res;
 		struct ll_err err;
 
-		if (!sv->ca->crl.set || !sv->crl_due || now < sv->crl_due)
+		if (!cd->due && now >= cd->next_check) {
+			/* refresh: no CRL of this key recorded in the last half of its
+			 * window (any signer's counts) -> generate one now */
+			int64_t win = cd->ca->crl.next_update ? cd->ca->crl.next_update : 7 * 86400;
+			char half[32];
+			const char *p[2] = {cd->ca->name, half};
+			PGresult *r;
+
+			snprintf(half, sizeof(half), "%lld", (long long)(win / 2));
+			r = store_query(s, "SELECT (now() - $2::bigint * interval '1 second')::text, "
+					   "NOT EXISTS (SELECT 1 FROM crl c JOIN ca_key k ON k.id = c.issuer_key_id "
+					   "WHERE k.name = $1 AND c.created_at > now() - $2::bigint * interval '1 second')",
+					2, p, &err);
+			if (r && strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+				snprintf(cd->since, sizeof(cd->since), "%s", PQgetvalue(r, 0, 0));
+				cd->due = now;
+			}
+			PQclear(r);
+			cd->next_check = now + 60;
+		}
+		if (!cd->due || now < cd->due)
 			continue;
-		sv->crl_due = 0;
-		if (!crlpub_generate(s, d->cfg, sv->ca, NULL, NULL, &res, &err))
-			logfmt("error", "CRL generation for %s failed: %s", sv->ca->name, err.msg);
-		else
-			logfmt("info", "published %d CRL(s) for %s", res.published, sv->ca->name);
+		if (!crlpub_generate_since(s, d->cfg, cd->ca, cd->since, &res, &err)) {
+			logfmt("error", "CRL generation for %s failed (retry in a minute): %s", cd->ca->name,
+			       err.msg);
+			cd->due = now + 60;
+			continue;
+		}
+		cd->due = 0;
+		if (res.skipped)
+			logfmt("info", "CRL for %s already generated by another signer", cd->ca->name);
+		else if (res.signed_crls)
+			logfmt("info", "published %d CRL(s) for %s", res.published, cd->ca->name);
 		atomic_fetch_add(&d->crls_signed, (unsigned long long)res.signed_crls);
 	}
+}
+
+/* Replication lag of the standby we read from: 0 when it has replayed
+ * everything it received and is streaming; otherwise the age of the last
+ * replayed transaction (the primary may have more we cannot see). */
+static void measure_lag(struct daemon *d, struct store *s)
+{
+	struct ll_err err;
+	PGresult *r = store_query(s,
+		"SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() "
+		"AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0 "
+		"ELSE coalesce(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) "
+		"* 1000, 0) END::bigint", 0, NULL, &err);
+
+	if (r) {
+		long long ms = atoll(PQgetvalue(r, 0, 0));
+		atomic_store(&d->replica_lag_ms, ms < 0 ? 0 : ms);
+	}
+	PQclear(r);
+}
+
+/* D1: compare clocks; signing (live and by the timers) stops while the
+ * skew is over clock.max_skew. */
+static void measure_clock(struct daemon *d, struct store *s)
+{
+	struct ll_err err;
+	double skew;
+	bool ok;
+
+	if (!store_clock_skew(s, &skew, &err))
+		return;
+	atomic_store(&d->clock_skew_us, (long long)(skew * 1e6));
+	ok = d->cfg->clock_max_skew <= 0 || (skew <= (double)d->cfg->clock_max_skew &&
+					     skew >= -(double)d->cfg->clock_max_skew);
+	if (ok != atomic_load(&d->clock_ok))
+		logfmt(ok ? "info" : "error", "clock skew %+.3f s against PostgreSQL: signing %s (D1)", skew,
+		       ok ? "resumed" : "REFUSED until the clock is fixed");
+	atomic_store(&d->clock_ok, ok);
 }
 
 static void *sync_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct store *s = NULL;
-	ll_time last_sweep = 0, last_retire = 0;
+	ll_time last_sweep = 0, last_retire = 0, last_clock = 0;
 	int backoff = 1;
 
 	while (!atomic_load(&d->stop)) {
@@ -536,10 +650,19 @@ static void *sync_main(void *arg)
 		PGnotify *nt;
 
 		if (!s) {
-			s = store_open(d->cfg, &err);
-			if (!s || !store_exec(s, "LISTEN lastleaf_revocation", &err) ||
+			PGresult *rr;
+			bool standby = false;
+
+			s = d->use_replica ? store_open_replica(d->cfg, &err) : store_open(d->cfg, &err);
+			/* hot standbys refuse LISTEN: they are polled (database.poll_interval) */
+			rr = s ? store_query(s, "SELECT pg_is_in_recovery()", 0, NULL, &err) : NULL;
+			if (rr)
+				standby = strcmp(PQgetvalue(rr, 0, 0), "t") == 0;
+			PQclear(rr);
+			atomic_store(&d->on_standby, standby);
+			if (!s || !rr || (!standby && (!store_exec(s, "LISTEN lastleaf_revocation", &err) ||
 			    !store_exec(s, "LISTEN lastleaf_import", &err) ||
-			    !store_exec(s, "LISTEN lastleaf_ocsp", &err)) {
+			    !store_exec(s, "LISTEN lastleaf_ocsp", &err)))) {
 				store_close(s);
 				s = NULL;
 				atomic_store(&d->db_up, false);
@@ -553,11 +676,27 @@ static void *sync_main(void *arg)
 			}
 			backoff = 1;
 			atomic_store(&d->db_up, true);
-			logfmt("info", "database connected (%s)", store_describe_source(d->cfg));
+			logfmt("info", "database connected (%s%s)",
+			       d->use_replica ? "database.replica_url" : store_describe_source(d->cfg),
+			       standby ? ", a hot standby: polling" : "");
 		}
-		run_timers(d, s, &last_sweep, &last_retire);
-		if (!pull_changes(d, s, &err))
+		if (!atomic_load(&d->on_standby) && (d->roles & (ROLE_SIGNER | ROLE_SCHEDULER)) &&
+		    ll_now() - last_clock >= 10) {
+			measure_clock(d, s);
+			last_clock = ll_now();
+		}
+		if (atomic_load(&d->clock_ok))
+			run_timers(d, s, &last_sweep, &last_retire);
+		/* only a responder serves from memory: signers and schedulers
+		 * skip the table (and its RAM) */
+		if ((d->roles & ROLE_RESPONDER) && !pull_changes(d, s, &err))
 			goto dberr;
+		if (d->use_replica) {
+			if (atomic_load(&d->on_standby))
+				measure_lag(d, s);
+			else
+				atomic_store(&d->replica_lag_ms, 0);
+		}
 		atomic_store(&d->last_sync, (long long)ll_now());
 		if (!atomic_load(&d->loaded)) {
 			struct ocsp_table_stats ts;
@@ -610,24 +749,41 @@ static void send_text(struct evhttp_request *req, int code, const char *ctype, c
 	}
 }
 
+/* Seconds the data we serve may be behind the primary: measured on the
+ * standby while connected, the time since the last good sync while the
+ * replica is unreachable, -1 when no replica is used. */
+static double daemon_replica_lag(struct daemon *d, ll_time now)
+{
+	long long last = atomic_load(&d->last_sync);
+
+	if (!d->use_replica)
+		return -1;
+	if (!atomic_load(&d->db_up))
+		return last ? (double)(now - last) : (double)now;
+	return (double)atomic_load(&d->replica_lag_ms) / 1000.0;
+}
+
 static void admin_healthz(struct evhttp_request *req, void *arg)
 {
 	struct daemon *d = arg;
 	struct ocsp_table_stats ts;
-	char body[512];
+	char body[768];
 	ll_time now = ll_now();
 	bool loaded = atomic_load(&d->loaded), up = atomic_load(&d->db_up);
+	double lag = daemon_replica_lag(d, now);
 
 	ocsp_table_stats(d->table, &ts);
 	snprintf(body, sizeof(body),
 		 "{\"status\": \"%s\", \"database\": \"%s\", \"responses\": %zu, "
 		 "\"oldest_response_age_seconds\": %lld, \"next_expiry_seconds\": %lld, "
-		 "\"last_sync_age_seconds\": %lld, \"retirement_steps_pending\": %d}\n",
+		 "\"last_sync_age_seconds\": %lld, \"retirement_steps_pending\": %d, "
+		 "\"replica_lag_seconds\": %.3f, \"clock_skew_seconds\": %.3f, \"clock_ok\": %s}\n",
 		 !loaded ? "starting" : up ? "ok" : "degraded", up ? "up" : "down", ts.entries,
 		 ts.entries ? (long long)(now - ts.oldest_this_update) : 0LL,
 		 ts.entries ? (long long)(ts.next_expiry - now) : 0LL,
 		 atomic_load(&d->last_sync) ? (long long)(now - atomic_load(&d->last_sync)) : -1LL,
-		 atomic_load(&d->retire_pending));
+		 atomic_load(&d->retire_pending), lag, (double)atomic_load(&d->clock_skew_us) / 1e6,
+		 atomic_load(&d->clock_ok) ? "true" : "false");
 	/* 200 once every live leaf is in memory, also when degraded: the
 	 * responder still answers correctly from memory */
 	send_text(req, loaded ? 200 : 503, "application/json", body);
@@ -638,7 +794,7 @@ static void admin_metrics(struct evhttp_request *req, void *arg)
 	static const char *const bounds[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025",
 					     "0.005", "0.01", "+Inf"};
 	struct daemon *d = arg;
-	const struct ocsp_http_metrics *m = ocsp_http_metrics(d->http);
+	const struct ocsp_http_metrics *m = d->http ? ocsp_http_metrics(d->http) : NULL;
 	struct ocsp_table_stats ts;
 	struct evbuffer *b = evbuffer_new();
 	unsigned long long cum = 0;
@@ -649,6 +805,8 @@ static void admin_metrics(struct evhttp_request *req, void *arg)
 		return;
 	}
 	ocsp_table_stats(d->table, &ts);
+	if (!m)
+		goto common; /* no responder role: no OCSP HTTP counters */
 	evbuffer_add_printf(b, "# HELP lastleaf_ocsp_requests_total OCSP requests by result.\n"
 			       "# TYPE lastleaf_ocsp_requests_total counter\n");
 #define RES(name, field) \
@@ -688,6 +846,7 @@ static void admin_metrics(struct evhttp_request *req, void *arg)
 			       "# TYPE lastleaf_ocsp_oldest_response_timestamp_seconds gauge\n"
 			       "lastleaf_ocsp_oldest_response_timestamp_seconds %lld\n",
 			    ts.entries, ts.bytes, (long long)ts.next_expiry, (long long)ts.oldest_this_update);
+common:
 	evbuffer_add_printf(b, "# TYPE lastleaf_ocsp_signed_total counter\nlastleaf_ocsp_signed_total %llu\n"
 			       "# TYPE lastleaf_crl_signed_total counter\nlastleaf_crl_signed_total %llu\n"
 			       "# TYPE lastleaf_db_errors_total counter\nlastleaf_db_errors_total %llu\n"
@@ -697,7 +856,17 @@ static void admin_metrics(struct evhttp_request *req, void *arg)
 			    (unsigned long long)atomic_load(&d->crls_signed),
 			    (unsigned long long)atomic_load(&d->db_errors), atomic_load(&d->db_up) ? 1 : 0,
 			    (long long)atomic_load(&d->last_seq));
-	{
+	evbuffer_add_printf(b, "# HELP lastleaf_replica_lag_seconds How far the served data may be behind the primary (-1: no replica).\n"
+			       "# TYPE lastleaf_replica_lag_seconds gauge\nlastleaf_replica_lag_seconds %.3f\n"
+			       "# HELP lastleaf_clock_skew_seconds This host's clock minus PostgreSQL's.\n"
+			       "# TYPE lastleaf_clock_skew_seconds gauge\nlastleaf_clock_skew_seconds %.6f\n"
+			       "# HELP lastleaf_clock_skew_alarm 1 while the skew exceeds clock.max_skew and signing is refused (D1).\n"
+			       "# TYPE lastleaf_clock_skew_alarm gauge\nlastleaf_clock_skew_alarm %d\n"
+			       "# TYPE lastleaf_clock_refusals_total counter\nlastleaf_clock_refusals_total %llu\n",
+			    daemon_replica_lag(d, ll_now()), (double)atomic_load(&d->clock_skew_us) / 1e6,
+			    atomic_load(&d->clock_ok) ? 0 : 1,
+			    (unsigned long long)atomic_load(&d->clock_refusals));
+	if (d->roles != ROLE_RESPONDER) {
 		/* retirement gauges, read from the database at scrape time */
 		struct ll_err err;
 		struct store *s = store_open(d->cfg, &err);
@@ -884,15 +1053,61 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	d->ctx = ctx;
 	d->cfg = ctx->cfg;
-	d->poll_ms = 1000;
+	d->poll_ms = (int)(d->cfg->poll_interval > 0 ? d->cfg->poll_interval * 1000 : 1000);
+	d->use_replica = d->roles == ROLE_RESPONDER && d->cfg->replica_url;
+	atomic_store(&d->replica_lag_ms, -1);
+	atomic_store(&d->clock_ok, true);
+	if ((d->roles & ROLE_RESPONDER) && !(d->roles & ROLE_SIGNER)) {
+		/* D2: internet-facing responders hold no key. A key in their
+		 * config is a deployment mistake, not something to ignore. */
+		for (i = 0; i < d->cfg->ncas; i++) {
+			const struct cfg_ca *ca = &d->cfg->cas[i];
+
+			if (ca->key || ca->ocsp.responder_key) {
+				cli_errorf("serve: a responder without the signer role holds no key, but CA '%s' "
+					   "(%s:%d) names %s; remove it from this process's config (D2)",
+					   ca->name, d->cfg->path ? d->cfg->path : "config", ca->line,
+					   ca->key ? "cas[].key" : "cas[].ocsp.responder_key");
+				free(d);
+				return CLI_FAIL;
+			}
+		}
+	}
+	for (i = 0; i < d->cfg->ncas && d->ncrls < MAX_SERVED; i++)
+		if (d->cfg->cas[i].crl.set)
+			d->crls[d->ncrls++] = (struct crl_duty){.ca = &d->cfg->cas[i]};
 	d->notifier = notifier_new(d->cfg->webhook_url);
 	signal(SIGPIPE, SIG_IGN);
 	d->table = ocsp_table_new(1 << 16);
 	if (!d->table)
 		goto out;
-	s = cli_open_store(ctx, true);
-	if (!s)
+	base = event_base_new();
+	admin = base ? admin_new(base, d->cfg, &err) : NULL;
+	if (!admin) {
+		cli_errorf("serve: %s", base ? err.msg : "cannot create the admin event loop");
 		goto out;
+	}
+	s = d->use_replica ? store_open_replica(d->cfg, &err) : store_open(d->cfg, &err);
+	if (!s || !store_check_schema(s, &err)) {
+		cli_errorf("serve: %s", err.msg);
+		goto out;
+	}
+	if (d->roles & (ROLE_SIGNER | ROLE_SCHEDULER)) {
+		double skew;
+
+		if (!store_clock_skew(s, &skew, &err)) {
+			cli_errorf("serve: %s", err.msg);
+			goto out;
+		}
+		atomic_store(&d->clock_skew_us, (long long)(skew * 1e6));
+		if (d->cfg->clock_max_skew > 0 && (skew > (double)d->cfg->clock_max_skew ||
+						    skew < -(double)d->cfg->clock_max_skew)) {
+			atomic_store(&d->clock_ok, false);
+			logfmt("error", "clock skew %+.3f s against PostgreSQL is over clock.max_skew (%lld s): "
+			       "nothing will be signed until it is fixed (D1)", skew,
+			       (long long)d->cfg->clock_max_skew);
+		}
+	}
 	if (!setup_served(d, s, &err)) {
 		cli_errorf("serve: %s", err.msg);
 		goto out;
@@ -901,7 +1116,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		logfmt("warn", "no CA has a cas[].ocsp block: OCSP answers will all be unauthorized");
 	/* signer: make sure every live leaf has a fresh response before the
 	 * responder says it is ready */
-	if (d->roles & ROLE_SIGNER) {
+	if ((d->roles & ROLE_SIGNER) && atomic_load(&d->clock_ok)) {
 		for (i = 0; i < d->nserved; i++) {
 			struct presign_opts o = {0};
 			struct presign_stats st;
@@ -952,16 +1167,10 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	sync_started = true;
 
-	base = event_base_new();
-	admin = base ? admin_new(base, d->cfg, &err) : NULL;
-	if (!admin) {
-		cli_errorf("serve: %s", base ? err.msg : "cannot create the admin event loop");
-		goto out;
-	}
 	if (!admin_route(admin, "/healthz", ADMIN_OPEN, admin_healthz, d) ||
 	    !admin_route(admin, "/api/v1/report", 0, admin_report_json, d) ||
 	    !admin_route(admin, "/report", 0, admin_report_html, d) ||
-	    (d->http && !admin_route(admin, "/metrics", 0, admin_metrics, d)) ||
+	    !admin_route(admin, "/metrics", 0, admin_metrics, d) ||
 	    !admin_api_register(admin, d->cfg)) {
 		cli_errorf("serve: cannot register the admin routes");
 		goto out;

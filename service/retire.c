@@ -289,7 +289,7 @@ bool retire_plan(struct store *s, const struct cfg *cfg, const struct retire_spe
 		p[5] = ll_time_format_rfc3339(freeze, zb);
 		p[6] = gb;
 		p[7] = sp->rationale;
-		p[8] = store_actor(actor, sizeof(actor));
+		p[8] = store_audit_actor(s, actor, sizeof(actor));
 		p[9] = ll_time_format_rfc3339(k.due_at, db);
 		p[10] = ll_time_format_rfc3339(k.policy_due_at, pb);
 		snprintf(idb, sizeof(idb), "%lld", (long long)k.live_dependents);

@@ -14,6 +14,7 @@
 
 struct store {
 	PGconn *pg;
+	char actor[256];	/* audit actor override ("" = the OS user) */
 };
 
 const char *store_describe_source(const struct cfg *cfg)
@@ -298,6 +299,27 @@ const char *store_actor(char *buf, size_t len)
 	return buf;
 }
 
+void store_set_actor(struct store *s, const char *actor)
+{
+	char os[128];
+
+	if (!actor) {
+		s->actor[0] = '\0';
+		return;
+	}
+	/* who asked, and which process account acted for them */
+	snprintf(s->actor, sizeof(s->actor), "%.120s (via %s)", actor, store_actor(os, sizeof(os)));
+}
+
+const char *store_audit_actor(struct store *s, char *buf, size_t len)
+{
+	if (s->actor[0]) {
+		snprintf(buf, len, "%s", s->actor);
+		return buf;
+	}
+	return store_actor(buf, len);
+}
+
 bool store_audit(struct store *s, const char *action, const char *args_json,
 		 const char *result_json, struct ll_err *err)
 {
@@ -305,7 +327,7 @@ bool store_audit(struct store *s, const char *action, const char *args_json,
 	const char *p[4];
 	PGresult *r;
 
-	p[0] = store_actor(actor, sizeof(actor));
+	p[0] = store_audit_actor(s, actor, sizeof(actor));
 	p[1] = action;
 	p[2] = args_json ? args_json : "{}";
 	p[3] = result_json ? result_json : "{}";

@@ -64,6 +64,11 @@ bool store_audit(struct store *s, const char *action, const char *args_json,
 		 const char *result_json, struct ll_err *err) LL_MUSTCHECK;
 /* The OS user name used as the audit actor. */
 const char *store_actor(char *buf, size_t len);
+/* Records actor (e.g. "admin-api:token") as the audit actor of this
+ * connection, with the OS user it runs as; NULL restores the OS user. */
+void store_set_actor(struct store *s, const char *actor);
+/* The actor store_audit() records for s. */
+const char *store_audit_actor(struct store *s, char *buf, size_t len);
 
 /* PostgreSQL timestamptz text <-> ll_time. */
 bool store_parse_ts(const char *s, ll_time *out);
