@@ -998,11 +998,21 @@ static void on_hup(evutil_socket_t sig, short ev, void *arg)
 static const char serve_usage[] =
 	"usage: lastleaf serve [--roles signer,responder,scheduler]\n"
 	"\n"
-	"Runs in the foreground and logs to stderr (logfmt). Serves OCSP for every\n"
-	"CA with a cas[].ocsp block on ocsp.listen (GET and POST), published CRLs\n"
-	"under /crl/, and /healthz and /metrics on admin.listen. /healthz answers\n"
-	"200 once every live leaf's response is in memory. SIGTERM stops accepting,\n"
-	"finishes requests in flight and exits 0; SIGHUP reloads the keys.\n";
+	"Runs in the foreground and logs to stderr (logfmt). Roles (default: all):\n"
+	"  signer     holds the keys; pre-signs OCSP responses, signs CRLs after\n"
+	"             revocations and before nextUpdate, signs live answers\n"
+	"  responder  serves OCSP for every CA with a cas[].ocsp block on ocsp.listen\n"
+	"             (GET and POST) and published CRLs under /crl/, from memory;\n"
+	"             without the signer role it must not name any key, and with\n"
+	"             database.replica_url it reads that hot standby, polling every\n"
+	"             database.poll_interval\n"
+	"  scheduler  executes due retirement plans\n"
+	"Any number of processes may share one database (leases keep work single).\n"
+	"/healthz, /metrics and the admin API (docs/admin-api.md) are on\n"
+	"admin.listen. /healthz answers 200 once every live leaf's response is in\n"
+	"memory. Nothing is signed while the clock is off PostgreSQL's by more than\n"
+	"clock.max_skew. SIGTERM stops accepting, finishes requests in flight and\n"
+	"exits 0; SIGHUP reloads the keys.\n";
 
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
