@@ -341,10 +341,12 @@ static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
 
 		snprintf(last, sizeof(last), "%lld", max);
 		r = PQexecParams(store_pg(s),
-			"SELECT issuer_key_id, serial, hash_alg, this_update, next_update, der, change_seq, "
-			"false FROM ocsp_response WHERE change_seq > $1::bigint "
-			"UNION ALL SELECT issuer_key_id, serial, 0::int2, NULL, NULL, NULL, change_seq, true "
-			"FROM ocsp_tombstone WHERE change_seq > $1::bigint "
+			/* each branch is limited on its own, so PostgreSQL walks the
+			 * change_seq indexes instead of sorting the whole table per page */
+			"(SELECT issuer_key_id, serial, hash_alg, this_update, next_update, der, change_seq, "
+			"false FROM ocsp_response WHERE change_seq > $1::bigint ORDER BY change_seq LIMIT 20000) "
+			"UNION ALL (SELECT issuer_key_id, serial, 0::int2, NULL, NULL, NULL, change_seq, true "
+			"FROM ocsp_tombstone WHERE change_seq > $1::bigint ORDER BY change_seq LIMIT 20000) "
 			"ORDER BY 7 LIMIT 20000", 1, NULL, p, NULL, fmts, 1);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			ll_err_set(err, "database: %s", PQerrorMessage(store_pg(s)));
