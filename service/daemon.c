@@ -642,14 +642,15 @@ static void measure_clock(struct daemon *d, struct store *s)
 static void *sync_main(void *arg)
 {
 	struct daemon *d = arg;
-	struct store *s = NULL;
-	ll_time last_sweep = 0, last_retire = 0, last_clock = 0;
-	int backoff = 1;
+	struct store *s = NULL, *wake = NULL;
+	ll_time last_sweep = 0, last_retire = 0, last_clock = 0, last_wake_try = 0;
+	int backoff = 1, fast = 0;
 
 	while (!atomic_load(&d->stop)) {
 		struct ll_err err;
-		struct pollfd pfd;
+		struct pollfd pfd[2];
 		PGnotify *nt;
+		int waited, nfds, total;
 
 		if (!s) {
 			PGresult *rr;
@@ -708,10 +709,54 @@ static void *sync_main(void *arg)
 			       ts.bytes);
 			atomic_store(&d->loaded, true);
 		}
-		pfd.fd = PQsocket(store_pg(s));
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, d->poll_ms) < 0 && errno != EINTR)
-			goto dberr;
+		/* A responder on a standby also listens on the primary when
+		 * database.url is set: a NOTIFY there wakes it before the next
+		 * poll. Best effort; polling alone is always correct. */
+		if (d->use_replica && atomic_load(&d->on_standby) && d->cfg->database_url && !wake &&
+		    ll_now() - last_wake_try >= 30) {
+			last_wake_try = ll_now();
+			wake = store_open(d->cfg, &err);
+			if (wake && !store_exec(wake, "LISTEN lastleaf_ocsp", &err)) {
+				store_close(wake);
+				wake = NULL;
+			}
+		}
+		pfd[0].fd = PQsocket(store_pg(s));
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		nfds = 1;
+		if (wake) {
+			pfd[1].fd = PQsocket(store_pg(wake));
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			nfds = 2;
+		}
+		/* wait in slices so SIGTERM never waits for a long poll_interval */
+		total = fast > 0 ? 250 : d->poll_ms;
+		if (fast > 0)
+			fast--;
+		for (waited = 0; waited < total && !atomic_load(&d->stop); waited += 250) {
+			int slice = total - waited < 250 ? total - waited : 250;
+			int pr = poll(pfd, (nfds_t)nfds, slice);
+
+			if (pr < 0 && errno != EINTR)
+				goto dberr;
+			if (pr > 0)
+				break;
+		}
+		if (wake) {
+			if (!PQconsumeInput(store_pg(wake)) || PQstatus(store_pg(wake)) != CONNECTION_OK) {
+				store_close(wake);
+				wake = NULL;
+			} else {
+				/* only a wake-up: the standby is the source, and may not
+				 * have replayed the change yet, so poll fast for ~5 s */
+				while ((nt = PQnotifies(store_pg(wake))) != NULL) {
+					PQfreemem(nt);
+					fast = 20;
+				}
+			}
+		}
 		if (!PQconsumeInput(store_pg(s)))
 			goto dberr;
 		while ((nt = PQnotifies(store_pg(s))) != NULL) {
@@ -730,6 +775,7 @@ dberr:
 		store_close(s);
 		s = NULL;
 	}
+	store_close(wake);
 	store_close(s);
 	return NULL;
 }
