@@ -53,6 +53,7 @@
 #define RESIGN_INTERVAL 600   /* full re-sign sweep, seconds */
 #define CRL_DEBOUNCE 5	      /* seconds after a revocation before the CRL run */
 #define MAX_SERVED 64
+#define MAX_SLOTS 16
 
 enum role { ROLE_SIGNER = 1, ROLE_RESPONDER = 2, ROLE_SCHEDULER = 4 };
 
@@ -67,8 +68,15 @@ struct served {
 	uint8_t *resp_cert;
 	size_t resp_len;
 	EVP_PKEY *sign_key;	    /* CA key or delegated responder key; NULL when keyless */
-	pthread_mutex_t mu;	    /* guards `signer` (ocsp_signer is single-threaded) */
-	struct ocsp_signer *signer;
+	/* Live signers: ocsp_signer is single-threaded, so each slot has its
+	 * own; the number of slots is the key's session bound
+	 * (cas[].key_sessions, default one per HTTP worker). */
+	struct signer_slot {
+		pthread_mutex_t mu;
+		struct ocsp_signer *signer;
+	} slots[MAX_SLOTS];
+	int nslots;
+	atomic_uint next_slot;
 };
 
 /* CRL upkeep of one CA with a cas[].crl block (signer role): generated
@@ -161,6 +169,7 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 	ll_time now = ll_now();
 	size_t i;
 	enum ocsp_resp_status st = OCSP_SUCCESSFUL;
+	struct signer_slot *slot;
 
 	if (!sv || !sv->sign_key || req->n > 64)
 		return OCSP_UNAUTHORIZED;
@@ -199,17 +208,32 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 		};
 	}
 	(void)unknown_serial;
-	pthread_mutex_lock(&sv->mu);
-	if (!sv->signer)
-		sv->signer = ocsp_signer_new(sv->issuer_cert, sv->issuer_len,
+	{
+		/* a free slot if there is one, else wait for the round-robin one */
+		unsigned start = atomic_fetch_add(&sv->next_slot, 1u) % (unsigned)sv->nslots;
+		int k;
+
+		slot = NULL;
+		for (k = 0; k < sv->nslots && !slot; k++) {
+			struct signer_slot *c = &sv->slots[(start + (unsigned)k) % (unsigned)sv->nslots];
+			if (pthread_mutex_trylock(&c->mu) == 0)
+				slot = c;
+		}
+		if (!slot) {
+			slot = &sv->slots[start];
+			pthread_mutex_lock(&slot->mu);
+		}
+	}
+	if (!slot->signer)
+		slot->signer = ocsp_signer_new(sv->issuer_cert, sv->issuer_len,
 					     sv->resp_cert ? NULL : sv->sign_key, sv->resp_cert,
 					     sv->resp_len, sv->resp_cert ? sv->sign_key : NULL, now, &err);
-	if (sv->signer) {
-		ll_time cap = ocsp_signer_not_after(sv->signer);
+	if (slot->signer) {
+		ll_time cap = ocsp_signer_not_after(slot->signer);
 		for (i = 0; i < req->n; i++)
 			if (singles[i].next_update > cap)
 				singles[i].next_update = cap;
-		if (!ocsp_sign(sv->signer, singles, req->n, now, req->has_nonce ? req->nonce : NULL,
+		if (!ocsp_sign(slot->signer, singles, req->n, now, req->has_nonce ? req->nonce : NULL,
 			       req->has_nonce ? req->nonce_len : 0, out, &err)) {
 			logfmt("error", "live signing for %s failed: %s", sv->ca->name, err.msg);
 			st = OCSP_INTERNAL_ERROR;
@@ -218,7 +242,7 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 		logfmt("error", "no signer for %s: %s", sv->ca->name, err.msg);
 		st = OCSP_INTERNAL_ERROR;
 	}
-	pthread_mutex_unlock(&sv->mu);
+	pthread_mutex_unlock(&slot->mu);
 	return st;
 }
 
@@ -245,7 +269,14 @@ static bool setup_served(struct daemon *d, struct store *s, struct ll_err *err)
 			return ll_err_set(err, "more than %d CAs with OCSP", MAX_SERVED);
 		sv = &d->served[d->nserved];
 		memset(sv, 0, sizeof(*sv));
-		pthread_mutex_init(&sv->mu, NULL);
+		sv->nslots = ca->key_sessions > 0 ? ca->key_sessions
+			     : d->cfg->ocsp_threads > 0 ? d->cfg->ocsp_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (sv->nslots < 1)
+			sv->nslots = 1;
+		if (sv->nslots > MAX_SLOTS)
+			sv->nslots = MAX_SLOTS;
+		for (k = 0; k < sv->nslots; k++)
+			pthread_mutex_init(&sv->slots[k].mu, NULL);
 		sv->ca = ca;
 		if (!issuer_load(s, ca->name, &ii, err))
 			return false;
@@ -301,11 +332,13 @@ static void free_served(struct daemon *d)
 	size_t i;
 
 	for (i = 0; i < d->nserved; i++) {
-		ocsp_signer_free(d->served[i].signer);
+		for (int k = 0; k < d->served[i].nslots; k++) {
+			ocsp_signer_free(d->served[i].slots[k].signer);
+			pthread_mutex_destroy(&d->served[i].slots[k].mu);
+		}
 		EVP_PKEY_free(d->served[i].sign_key);
 		free(d->served[i].issuer_cert);
 		free(d->served[i].resp_cert);
-		pthread_mutex_destroy(&d->served[i].mu);
 	}
 	d->nserved = 0;
 }
@@ -1022,23 +1055,30 @@ static void on_hup(evutil_socket_t sig, short ev, void *arg)
 	 * the presigner which loads keys per run, use the files as they are
 	 * now. Structural config changes need a restart. */
 	for (i = 0; i < d->nserved; i++) {
-		pthread_mutex_lock(&d->served[i].mu);
-		ocsp_signer_free(d->served[i].signer);
-		d->served[i].signer = NULL;
+		struct served *sv = &d->served[i];
+		int k;
+
+		/* every slot, so no signature is in flight while the key changes */
+		for (k = 0; k < sv->nslots; k++) {
+			pthread_mutex_lock(&sv->slots[k].mu);
+			ocsp_signer_free(sv->slots[k].signer);
+			sv->slots[k].signer = NULL;
+		}
 		if (d->served[i].sign_key) {
 			struct ll_err err;
-			EVP_PKEY *k = d->served[i].resp_cert
+			EVP_PKEY *nk = d->served[i].resp_cert
 				? keys_load(d->served[i].ca->ocsp.responder_key, &err)
 				: keys_load(d->served[i].ca->key, &err);
-			if (k) {
+			if (nk) {
 				EVP_PKEY_free(d->served[i].sign_key);
-				d->served[i].sign_key = k;
+				d->served[i].sign_key = nk;
 			} else {
 				logfmt("error", "SIGHUP: keeping the old key for %s: %s",
 				       d->served[i].ca->name, err.msg);
 			}
 		}
-		pthread_mutex_unlock(&d->served[i].mu);
+		for (k = 0; k < sv->nslots; k++)
+			pthread_mutex_unlock(&sv->slots[k].mu);
 	}
 	logfmt("info", "SIGHUP: keys reloaded");
 }

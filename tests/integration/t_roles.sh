@@ -196,7 +196,32 @@ if [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || command -v fake
 	out=$(faketime -f "+30s" timeout 20 openssl ocsp -issuer "$P/ca.pem" -cert "$P/leaf-5.pem" \
 		-url "http://127.0.0.1:${PORTS[6]}" -CAfile "$P/chain.pem" 2>&1 || true)
 	contains "live signing refused while skewed" "$out" "trylater"
+	kill "$SP"; wait "$SP" 2>/dev/null || true
+	PIDS=()
 else
 	fail "faketime is not installed"
 fi
+
+# ---- 4. live signing with a nonce, several at once (signer slots) --------
+echo "# live signing"
+"$LASTLEAF" --config "$T_DIR/s1.yaml" serve 2>"$T_DIR/live.log" &
+LP=$!
+PIDS+=("$LP")
+check "all-roles daemon ready" wait_health "${PORTS[5]}" "$LP"
+for i in $(seq 0 11); do
+	(timeout 20 openssl ocsp -issuer "$P/ca.pem" -cert "$P/leaf-$((i % 10 + 3)).pem" \
+		-url "http://127.0.0.1:${PORTS[6]}" -CAfile "$P/chain.pem" >"$T_DIR/nonce-$i.out" 2>&1) &
+done
+wait_pids=$(jobs -p | grep -v "^$LP$" || true)
+for p in $wait_pids; do wait "$p" 2>/dev/null || true; done
+good=0
+for i in $(seq 0 11); do
+	if grep -q "Response verify OK" "$T_DIR/nonce-$i.out" && ! grep -qi "nonce" "$T_DIR/nonce-$i.out" &&
+		grep -q ": good" "$T_DIR/nonce-$i.out"; then
+		good=$((good + 1))
+	fi
+done
+eq "12 concurrent nonce requests: signed live, nonce echoed, verified" "$good" 12
+M=$(curl -s "http://127.0.0.1:${PORTS[5]}/metrics")
+contains "live signatures counted" "$M" 'lastleaf_ocsp_requests_total{result="live_signed"} 12'
 t_done
