@@ -48,7 +48,7 @@ struct crl_sortkey {
 /* Everything computed before writing. */
 struct crl_plan {
 	struct x509_fields issuer;
-	const struct crl_alg *alg;
+	const struct sigalg *alg;
 	struct crl_sortkey *order; /* NULL: the entries are already in order */
 	uint8_t number[21];	   /* cRLNumber INTEGER content */
 	size_t number_len;
@@ -60,11 +60,6 @@ struct crl_plan {
 };
 
 /* ---- parameters ------------------------------------------------------- */
-
-static bool time_ok(ll_time t)
-{
-	return t >= CRL_TIME_MIN && t <= CRL_TIME_MAX;
-}
 
 static bool build_check_partition(const struct crl_partition *part, struct ll_err *err)
 {
@@ -99,7 +94,7 @@ static bool build_check_params(const struct crl_params *p, const struct ll_buf *
 	if (p->has_prev && p->prev_number_len > sizeof(p->prev_number))
 		return ll_err_set(err, "previous CRL number length %zu exceeds 20 octets",
 				  p->prev_number_len);
-	if (!time_ok(p->this_update) || !time_ok(p->next_update))
+	if (!asn1time_ok(p->this_update) || !asn1time_ok(p->next_update))
 		return ll_err_set(err, "thisUpdate/nextUpdate outside years 0001-9999");
 	if (p->nentries && !p->entries)
 		return ll_err_set(err, "%zu entries but no entry array", p->nentries);
@@ -132,25 +127,19 @@ static bool build_key_matches(EVP_PKEY *key, const struct x509_span *spki, struc
 }
 
 /* A2: the algorithm follows the key (ECDSA bound to its curve). */
-static const struct crl_alg *build_pick_alg(enum crl_key k, enum crl_sigalg s, struct ll_err *err)
+static const struct sigalg *build_pick_alg(enum spki_key k, enum crl_sigalg s, struct ll_err *err)
 {
-	const struct crl_alg *t = crl_algs();
+	const struct sigalg *a;
 
-	if (s == CRL_SIG_RSA_PSS && k != CRL_KEY_RSA) {
-		ll_err_set(err, "RSASSA-PSS requested for a %s key", crl_key_name(k));
+	if (s == CRL_SIG_RSA_PSS && k != SPKI_KEY_RSA) {
+		ll_err_set(err, "RSASSA-PSS requested for a %s key", spki_key_name(k));
 		return NULL;
 	}
-	switch (k) {
-	case CRL_KEY_P256: return &t[CRL_ALG_ECDSA_SHA256];
-	case CRL_KEY_P384: return &t[CRL_ALG_ECDSA_SHA384];
-	case CRL_KEY_P521: return &t[CRL_ALG_ECDSA_SHA512];
-	case CRL_KEY_RSA: return &t[s == CRL_SIG_RSA_PSS ? CRL_ALG_PSS_SHA256 : CRL_ALG_RSA_SHA256];
-	case CRL_KEY_ED25519: return &t[CRL_ALG_ED25519];
-	case CRL_KEY_ED448: return &t[CRL_ALG_ED448];
-	case CRL_KEY_UNKNOWN: break;
-	}
-	ll_err_set(err, "unsupported issuer key type (need P-256/384/521, RSA, Ed25519, Ed448)");
-	return NULL;
+	a = sigalg_for_key(k, s == CRL_SIG_RSA_PSS);
+	if (!a)
+		ll_err_set(err, "unsupported issuer key type (need P-256/384/521, RSA, Ed25519, "
+				"Ed448)");
+	return a;
 }
 
 static bool build_issuer(const struct crl_params *p, struct crl_plan *plan, struct ll_err *err)
@@ -159,7 +148,7 @@ static bool build_issuer(const struct crl_params *p, struct crl_plan *plan, stru
 		return ll_err_prefix(err, "issuer certificate");
 	if (!build_key_matches(p->key, &plan->issuer.spki, err))
 		return false;
-	plan->alg = build_pick_alg(crl_spki_key(plan->issuer.spki.p, plan->issuer.spki.len),
+	plan->alg = build_pick_alg(spki_key_type(plan->issuer.spki.p, plan->issuer.spki.len),
 				   p->sigalg, err);
 	return plan->alg != NULL;
 }
@@ -183,22 +172,22 @@ static size_t entry_content_len(const struct crl_entry *e)
 {
 	size_t x = entry_ext_len(e);
 
-	return crl_tlv_len(e->serial_len) + crl_time_tlv_len(e->revoked_at, false) +
-	       (x ? crl_tlv_len(x) : 0);
+	return derw_tlv_len(e->serial_len) + asn1time_tlv_len(e->revoked_at, false) +
+	       (x ? derw_tlv_len(x) : 0);
 }
 
 static uint8_t *entry_put(uint8_t *p, const struct crl_entry *e)
 {
 	size_t x = entry_ext_len(e);
 
-	p = crl_put_hdr(p, DER_SEQUENCE, entry_content_len(e));
-	p = crl_put_hdr(p, DER_INTEGER, e->serial_len);
+	p = derw_put_hdr(p, DER_SEQUENCE, entry_content_len(e));
+	p = derw_put_hdr(p, DER_INTEGER, e->serial_len);
 	memcpy(p, e->serial, e->serial_len); /* exact octets (A24) */
 	p += e->serial_len;
-	p = crl_time_put(p, e->revoked_at, false);
+	p = asn1time_put(p, e->revoked_at, false);
 	if (!x)
 		return p;
-	p = crl_put_hdr(p, DER_SEQUENCE, x);
+	p = derw_put_hdr(p, DER_SEQUENCE, x);
 	if (entry_has_reason(e)) {
 		memcpy(p, reason_prefix, sizeof(reason_prefix));
 		p += sizeof(reason_prefix);
@@ -206,7 +195,7 @@ static uint8_t *entry_put(uint8_t *p, const struct crl_entry *e)
 	}
 	if (e->has_invalidity) {
 		memcpy(p, invalidity_prefix, sizeof(invalidity_prefix));
-		p = crl_time_put(p + sizeof(invalidity_prefix), e->invalidity, true);
+		p = asn1time_put(p + sizeof(invalidity_prefix), e->invalidity, true);
 	}
 	return p;
 }
@@ -233,7 +222,7 @@ static bool build_check_entry(const struct crl_params *p, size_t i, struct crl_v
 	if (!e->serial || e->serial_len == 0 || e->serial_len > CRL_MAX_SERIAL)
 		return ll_err_set(err, "entry %zu: serial length %zu is not 1..%d octets", i,
 				  e->serial_len, CRL_MAX_SERIAL);
-	if (!time_ok(e->revoked_at) || (e->has_invalidity && !time_ok(e->invalidity)))
+	if (!asn1time_ok(e->revoked_at) || (e->has_invalidity && !asn1time_ok(e->invalidity)))
 		return ll_err_set(err, "entry %zu: time outside years 0001-9999", i);
 	bad_reason = e->reason < CRL_REASON_NONE || e->reason > CRL_REASON_AA_COMPROMISE;
 	ca_reason = !bad_reason && e->is_ca && !reason_allowed(e->reason);
@@ -426,7 +415,7 @@ static bool build_entries(const struct crl_params *p, struct crl_plan *plan,
 	for (i = 0; i < p->nentries; i++) {
 		if (!build_check_entry(p, i, v, err))
 			return false;
-		plan->revoked_len += crl_tlv_len(entry_content_len(&p->entries[i]));
+		plan->revoked_len += derw_tlv_len(entry_content_len(&p->entries[i]));
 	}
 	return build_order(p, plan, v, err);
 }
@@ -449,12 +438,12 @@ static void plan_number(const struct crl_params *p, struct crl_plan *plan)
 
 static size_t aki_value_len(const struct crl_plan *plan)
 {
-	return crl_tlv_len(crl_tlv_len(plan->issuer.ski.len));
+	return derw_tlv_len(derw_tlv_len(plan->issuer.ski.len));
 }
 
 static size_t idp_seq_len(const struct crl_partition *part)
 {
-	return crl_tlv_len(crl_tlv_len(crl_tlv_len(strlen(part->uri)))) +
+	return derw_tlv_len(derw_tlv_len(derw_tlv_len(strlen(part->uri)))) +
 	       (part->only_user ? 3 : 0) + (part->only_ca ? 3 : 0);
 }
 
@@ -464,20 +453,14 @@ static void plan_extensions(const struct crl_params *p, struct crl_plan *plan)
 	/* Without an SKI there is nothing to put in the AKI; the linter
 	 * then refuses the CRL (A16). */
 	plan->aki_len = plan->issuer.ski.len
-				? crl_tlv_len(sizeof(oid_aki) + crl_tlv_len(aki_value_len(plan)))
+				? derw_tlv_len(sizeof(oid_aki) + derw_tlv_len(aki_value_len(plan)))
 				: 0;
-	plan->crlnum_len = crl_tlv_len(sizeof(oid_crl_number) +
-				       crl_tlv_len(crl_tlv_len(plan->number_len)));
-	plan->idp_len = p->partition ? crl_tlv_len(sizeof(oid_idp) + sizeof(bool_true) +
-						   crl_tlv_len(crl_tlv_len(idp_seq_len(p->partition))))
+	plan->crlnum_len = derw_tlv_len(sizeof(oid_crl_number) +
+					derw_tlv_len(derw_tlv_len(plan->number_len)));
+	plan->idp_len = p->partition ? derw_tlv_len(sizeof(oid_idp) + sizeof(bool_true) +
+						    derw_tlv_len(derw_tlv_len(idp_seq_len(p->partition))))
 				     : 0;
 	plan->exts_len = plan->aki_len + plan->crlnum_len + plan->idp_len;
-}
-
-static uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
-{
-	memcpy(p, src, n);
-	return p + n;
 }
 
 /* AKI: keyIdentifier only, non-critical (A16). */
@@ -485,24 +468,24 @@ static uint8_t *put_aki(uint8_t *p, const struct crl_plan *plan)
 {
 	size_t kid = plan->issuer.ski.len, val = aki_value_len(plan);
 
-	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_aki) + crl_tlv_len(val));
-	p = put_bytes(p, oid_aki, sizeof(oid_aki));
-	p = crl_put_hdr(p, DER_OCTETSTRING, val);
-	p = crl_put_hdr(p, DER_SEQUENCE, crl_tlv_len(kid));
-	p = crl_put_hdr(p, 0x80, kid);
-	return put_bytes(p, plan->issuer.ski.p, kid);
+	p = derw_put_hdr(p, DER_SEQUENCE, sizeof(oid_aki) + derw_tlv_len(val));
+	p = derw_put(p, oid_aki, sizeof(oid_aki));
+	p = derw_put_hdr(p, DER_OCTETSTRING, val);
+	p = derw_put_hdr(p, DER_SEQUENCE, derw_tlv_len(kid));
+	p = derw_put_hdr(p, 0x80, kid);
+	return derw_put(p, plan->issuer.ski.p, kid);
 }
 
 /* cRLNumber: non-critical INTEGER (A17). */
 static uint8_t *put_crl_number(uint8_t *p, const struct crl_plan *plan)
 {
-	size_t in = crl_tlv_len(plan->number_len);
+	size_t in = derw_tlv_len(plan->number_len);
 
-	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_crl_number) + crl_tlv_len(in));
-	p = put_bytes(p, oid_crl_number, sizeof(oid_crl_number));
-	p = crl_put_hdr(p, DER_OCTETSTRING, in);
-	p = crl_put_hdr(p, DER_INTEGER, plan->number_len);
-	return put_bytes(p, plan->number, plan->number_len);
+	p = derw_put_hdr(p, DER_SEQUENCE, sizeof(oid_crl_number) + derw_tlv_len(in));
+	p = derw_put(p, oid_crl_number, sizeof(oid_crl_number));
+	p = derw_put_hdr(p, DER_OCTETSTRING, in);
+	p = derw_put_hdr(p, DER_INTEGER, plan->number_len);
+	return derw_put(p, plan->number, plan->number_len);
 }
 
 /* IDP: critical; distributionPoint [0] fullName [0] { URI [6] }, then
@@ -512,20 +495,20 @@ static uint8_t *put_idp(uint8_t *p, const struct crl_partition *part)
 	static const uint8_t user[] = {0x81, 0x01, 0xff}, ca[] = {0x82, 0x01, 0xff};
 	size_t u = strlen(part->uri), seq = idp_seq_len(part);
 
-	p = crl_put_hdr(p, DER_SEQUENCE, sizeof(oid_idp) + sizeof(bool_true) +
-					     crl_tlv_len(crl_tlv_len(seq)));
-	p = put_bytes(p, oid_idp, sizeof(oid_idp));
-	p = put_bytes(p, bool_true, sizeof(bool_true));
-	p = crl_put_hdr(p, DER_OCTETSTRING, crl_tlv_len(seq));
-	p = crl_put_hdr(p, DER_SEQUENCE, seq);
-	p = crl_put_hdr(p, 0xa0, crl_tlv_len(crl_tlv_len(u)));
-	p = crl_put_hdr(p, 0xa0, crl_tlv_len(u));
-	p = crl_put_hdr(p, 0x86, u);
-	p = put_bytes(p, part->uri, u);
+	p = derw_put_hdr(p, DER_SEQUENCE, sizeof(oid_idp) + sizeof(bool_true) +
+					      derw_tlv_len(derw_tlv_len(seq)));
+	p = derw_put(p, oid_idp, sizeof(oid_idp));
+	p = derw_put(p, bool_true, sizeof(bool_true));
+	p = derw_put_hdr(p, DER_OCTETSTRING, derw_tlv_len(seq));
+	p = derw_put_hdr(p, DER_SEQUENCE, seq);
+	p = derw_put_hdr(p, 0xa0, derw_tlv_len(derw_tlv_len(u)));
+	p = derw_put_hdr(p, 0xa0, derw_tlv_len(u));
+	p = derw_put_hdr(p, 0x86, u);
+	p = derw_put(p, part->uri, u);
 	if (part->only_user)
-		p = put_bytes(p, user, sizeof(user));
+		p = derw_put(p, user, sizeof(user));
 	if (part->only_ca)
-		p = put_bytes(p, ca, sizeof(ca));
+		p = derw_put(p, ca, sizeof(ca));
 	return p;
 }
 
@@ -534,11 +517,11 @@ static uint8_t *put_idp(uint8_t *p, const struct crl_partition *part)
 static void plan_tbs(const struct crl_params *p, struct crl_plan *plan)
 {
 	plan->tbs_len = 3 + plan->alg->len + plan->issuer.subject.len +
-			crl_time_tlv_len(p->this_update, false) +
-			crl_time_tlv_len(p->next_update, false) +
-			(p->nentries ? crl_tlv_len(plan->revoked_len) : 0) +
-			crl_tlv_len(crl_tlv_len(plan->exts_len));
-	plan->tbs_total = crl_tlv_len(plan->tbs_len);
+			asn1time_tlv_len(p->this_update, false) +
+			asn1time_tlv_len(p->next_update, false) +
+			(p->nentries ? derw_tlv_len(plan->revoked_len) : 0) +
+			derw_tlv_len(derw_tlv_len(plan->exts_len));
+	plan->tbs_total = derw_tlv_len(plan->tbs_len);
 }
 
 static uint8_t *put_tbs(uint8_t *o, const struct crl_params *p, const struct crl_plan *plan)
@@ -546,16 +529,16 @@ static uint8_t *put_tbs(uint8_t *o, const struct crl_params *p, const struct crl
 	static const uint8_t v2[] = {0x02, 0x01, 0x01}; /* A1 */
 	size_t i;
 
-	o = crl_put_hdr(o, DER_SEQUENCE, plan->tbs_len);
-	o = put_bytes(o, v2, sizeof(v2));
-	o = put_bytes(o, plan->alg->der, plan->alg->len);
+	o = derw_put_hdr(o, DER_SEQUENCE, plan->tbs_len);
+	o = derw_put(o, v2, sizeof(v2));
+	o = derw_put(o, plan->alg->der, plan->alg->len);
 	/* The issuer certificate's subject, byte for byte (A4). */
-	o = put_bytes(o, plan->issuer.subject.p, plan->issuer.subject.len);
-	o = crl_time_put(o, p->this_update, false);
-	o = crl_time_put(o, p->next_update, false);
+	o = derw_put(o, plan->issuer.subject.p, plan->issuer.subject.len);
+	o = asn1time_put(o, p->this_update, false);
+	o = asn1time_put(o, p->next_update, false);
 	/* Absent, not empty, when nothing is revoked (A23). */
 	if (p->nentries) {
-		o = crl_put_hdr(o, DER_SEQUENCE, plan->revoked_len);
+		o = derw_put_hdr(o, DER_SEQUENCE, plan->revoked_len);
 		for (i = 0; i < p->nentries; i++) {
 			/* Sorted through the index, entries and serials are read
 			 * in random order: fetch them ahead, the entry first. */
@@ -566,8 +549,8 @@ static uint8_t *put_tbs(uint8_t *o, const struct crl_params *p, const struct crl
 			o = entry_put(o, plan_entry(p, plan, i));
 		}
 	}
-	o = crl_put_hdr(o, DER_CTX0, crl_tlv_len(plan->exts_len));
-	o = crl_put_hdr(o, DER_SEQUENCE, plan->exts_len);
+	o = derw_put_hdr(o, DER_CTX0, derw_tlv_len(plan->exts_len));
+	o = derw_put_hdr(o, DER_SEQUENCE, plan->exts_len);
 	if (plan->aki_len)
 		o = put_aki(o, plan);
 	o = put_crl_number(o, plan);
@@ -578,12 +561,12 @@ static uint8_t *put_tbs(uint8_t *o, const struct crl_params *p, const struct crl
 
 /* ---- signature -------------------------------------------------------- */
 
-static bool build_sign(EVP_PKEY *key, const struct crl_alg *a, const uint8_t *tbs, size_t len,
+static bool build_sign(EVP_PKEY *key, const struct sigalg *a, const uint8_t *tbs, size_t len,
 		       uint8_t *sig, size_t *sig_len, struct ll_err *err)
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new(); /* owned */
 	EVP_PKEY_CTX *pctx = NULL;	  /* borrowed from m */
-	const char *md = crl_md_name(a->md);
+	const char *md = sigalg_md_name(a->md);
 	bool ok = false;
 
 	if (!m) {
@@ -596,7 +579,7 @@ static bool build_sign(EVP_PKEY *key, const struct crl_alg *a, const uint8_t *tb
 	}
 	/* BR 7.1.3.2: MGF1 with the same digest, salt = digest length. */
 	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, crl_md_size(a->md)) <= 0 ||
+		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, sigalg_md_size(a->md)) <= 0 ||
 		       EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) <= 0)) {
 		ll_err_openssl(err, "RSASSA-PSS set-up failed");
 		goto out;
@@ -618,16 +601,16 @@ out:
 static void build_assemble(struct ll_buf *out, size_t base, size_t hdr_max,
 			   const struct crl_plan *plan, const uint8_t *sig, size_t sig_len)
 {
-	size_t content = plan->tbs_total + plan->alg->len + crl_tlv_len(sig_len + 1);
-	size_t h = crl_hdr_len(content);
+	size_t content = plan->tbs_total + plan->alg->len + derw_tlv_len(sig_len + 1);
+	size_t h = derw_hdr_len(content);
 	uint8_t *start = out->data + base, *o;
 
 	if (h != hdr_max)
 		memmove(start + h, start + hdr_max, plan->tbs_total);
-	crl_put_hdr(start, DER_SEQUENCE, content);
+	derw_put_hdr(start, DER_SEQUENCE, content);
 	o = start + h + plan->tbs_total;
-	o = put_bytes(o, plan->alg->der, plan->alg->len); /* same bytes as in the TBS (A2) */
-	o = crl_put_hdr(o, DER_BITSTRING, sig_len + 1);
+	o = derw_put(o, plan->alg->der, plan->alg->len); /* same bytes as in the TBS (A2) */
+	o = derw_put_hdr(o, DER_BITSTRING, sig_len + 1);
 	*o++ = 0; /* no unused bits; an ECDSA signature goes in as its DER */
 	memcpy(o, sig, sig_len);
 	out->len = base + h + content;
@@ -687,8 +670,8 @@ bool crl_build(const struct crl_params *p, struct ll_buf *out, struct crl_violat
 		goto out;
 	}
 	sig_max = (size_t)ksize;
-	content_max = plan.tbs_total + plan.alg->len + crl_tlv_len(sig_max + 1);
-	hdr_max = crl_hdr_len(content_max);
+	content_max = plan.tbs_total + plan.alg->len + derw_tlv_len(sig_max + 1);
+	hdr_max = derw_hdr_len(content_max);
 	base = out->len;
 	sig = malloc(sig_max);
 	if (!sig || !ll_buf_reserve(out, hdr_max + content_max)) {

@@ -224,7 +224,7 @@ static bool lint_time(struct lint *l, struct der *d, struct lint_entry *e, const
 		     utc ? "YYMMDDHHMMSSZ" : "YYYYMMDDHHMMSSZ");
 		return true;
 	}
-	if (!utc && crl_time_is_utc(*out)) {
+	if (!utc && asn1time_is_utc(*out)) {
 		LINT(l, "A7", "%s: GeneralizedTime \"%.15s\" for a date before 2050; "
 		     "dates through 2049 must be UTCTime", label(e, what, b, sizeof(b)),
 		     (const char *)t.val);
@@ -269,8 +269,8 @@ static void lint_alg_unknown(struct lint *l, const struct der_tlv *alg)
 
 static void lint_alg(struct lint *l, const struct der_tlv *alg)
 {
-	const struct crl_alg *a = crl_alg_find(alg->start, alg->total);
-	enum crl_key k;
+	const struct sigalg *a = sigalg_find(alg->start, alg->total);
+	enum spki_key k;
 
 	if (!a) {
 		lint_alg_unknown(l, alg);
@@ -281,9 +281,9 @@ static void lint_alg(struct lint *l, const struct der_tlv *alg)
 		     a->name);
 	if (!l->have_issuer)
 		return;
-	k = crl_spki_key(l->issuer.spki.p, l->issuer.spki.len);
+	k = spki_key_type(l->issuer.spki.p, l->issuer.spki.len);
 	if (k != a->key)
-		LINT(l, "A2", "%s does not fit the issuer's %s key", a->name, crl_key_name(k));
+		LINT(l, "A2", "%s does not fit the issuer's %s key", a->name, spki_key_name(k));
 }
 
 /* ---- issuer (A4, A5, A16 preconditions) -------------------------------- */
@@ -1173,21 +1173,21 @@ bool crl_lint_tbs(const uint8_t *tbs, size_t len, const struct crl_lint_ctx *ctx
 /* ---- CertificateList -------------------------------------------------- */
 
 /* A5: the signature verifies under the issuer certificate's key. */
-static void lint_signature(struct lint *l, const struct crl_alg *a, const struct der_tlv *tbs,
+static void lint_signature(struct lint *l, const struct sigalg *a, const struct der_tlv *tbs,
 			   const uint8_t *sig, size_t sig_len)
 {
 	const uint8_t *p = l->issuer.spki.p;
 	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)l->issuer.spki.len);
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	const char *md = crl_md_name(a->md);
+	const char *md = sigalg_md_name(a->md);
 	bool ok = false;
 
 	if (!key || !mctx ||
 	    EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, NULL, key, NULL) != 1)
 		goto out;
 	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, crl_md_size(a->md)) <= 0 ||
+		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, sigalg_md_size(a->md)) <= 0 ||
 		       EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) <= 0))
 		goto out;
 	ok = EVP_DigestVerify(mctx, sig, sig_len, tbs->start, tbs->total) == 1;
@@ -1209,7 +1209,7 @@ bool crl_lint_der(const uint8_t *crl, size_t len, const struct crl_lint_ctx *ctx
 	struct lint l;
 	struct der d = der_init(crl, len), s;
 	struct der_tlv top, tbs, alg, sig;
-	const struct crl_alg *a;
+	const struct sigalg *a;
 
 	if (!v)
 		v = &scratch;
@@ -1236,7 +1236,7 @@ bool crl_lint_der(const uint8_t *crl, size_t len, const struct crl_lint_ctx *ctx
 	}
 	/* The TBS pass walked the issuer certificate into its own state; the
 	 * signature check needs it here too. */
-	a = crl_alg_find(alg.start, alg.total);
+	a = sigalg_find(alg.start, alg.total);
 	if (a && l.ctx->issuer_cert) {
 		struct ll_err err;
 

@@ -1,8 +1,9 @@
 /* ocsp_internal.h - what the ocsp/ modules share: inline DER cursor
  * steps (the request parser is on the per-request hot path), the OIDs
- * OCSP uses, DER header arithmetic for the single-pass response encoder,
- * and the fast GeneralizedTime writer. Internal to ocsp/: callers
- * include ocsp.h only. */
+ * OCSP uses and SHA-1 for the responderID. The response encoder's DER
+ * header arithmetic (derw.h), GeneralizedTime writer (asn1time.h) and
+ * signature algorithms (sigalg.h, spki.h) are in common/, shared with
+ * crlgen/. Internal to ocsp/: callers include ocsp.h only. */
 #ifndef LL_OCSP_INTERNAL_H
 #define LL_OCSP_INTERNAL_H
 
@@ -12,8 +13,6 @@
 #include <string.h>
 
 #include "der.h"
-#include "llerr.h"
-#include "lltime.h"
 
 /* ---- OIDs (content octets) -------------------------------------------- */
 
@@ -75,65 +74,6 @@ static inline bool ocsp_optional(struct der *d, uint8_t tag, struct der_tlv *t, 
 	*present = ocsp_next(d, t);
 	return *present;
 }
-
-/* ---- DER writing ------------------------------------------------------- */
-
-/* The encoder computes every length first and then writes front to
- * back, so nothing is ever moved. */
-static inline size_t ocsp_hdr_len(size_t len)
-{
-	size_t n = 1;
-
-	if (len < 0x80)
-		return 2;
-	while (len > 0xff) {
-		len >>= 8;
-		n++;
-	}
-	return 2 + n;
-}
-
-static inline size_t ocsp_tlv_len(size_t len)
-{
-	return ocsp_hdr_len(len) + len;
-}
-
-static inline uint8_t *ocsp_put_hdr(uint8_t *p, uint8_t tag, size_t len)
-{
-	size_t n, i;
-
-	*p++ = tag;
-	if (len < 0x80) {
-		*p++ = (uint8_t)len;
-		return p;
-	}
-	n = ocsp_hdr_len(len) - 2;
-	*p++ = (uint8_t)(0x80 | n);
-	for (i = n; i > 0; i--)
-		*p++ = (uint8_t)(len >> (8 * (i - 1)));
-	return p;
-}
-
-static inline uint8_t *ocsp_put(uint8_t *p, const void *src, size_t n)
-{
-	memcpy(p, src, n);
-	return p + n;
-}
-
-/* GeneralizedTime covers years 0001..9999 (B5: YYYYMMDDHHMMSSZ). */
-#define OCSP_TIME_MIN ((ll_time)-62135596800LL) /* 0001-01-01T00:00:00Z */
-#define OCSP_TIME_MAX ((ll_time)253402300799LL) /* 9999-12-31T23:59:59Z */
-#define OCSP_GENTIME_TLV 17			/* 18 0f YYYYMMDDHHMMSSZ */
-
-static inline bool ocsp_time_ok(ll_time t)
-{
-	return t >= OCSP_TIME_MIN && t <= OCSP_TIME_MAX;
-}
-
-/* Writes the GeneralizedTime TLV (17 bytes) for t, which must satisfy
- * ocsp_time_ok. Hand-rolled instead of snprintf: a response has three
- * or more of these and the pre-signer writes millions of responses. */
-uint8_t *ocsp_put_gentime(uint8_t *p, ll_time t);
 
 /* SHA-1 of a byte range (the responderID byKey, B4). */
 void ocsp_sha1(const uint8_t *p, size_t len, uint8_t out[20]);

@@ -25,8 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "asn1time.h"
+#include "derw.h"
 #include "ocsp.h"
 #include "ocsp_internal.h"
+#include "sigalg.h"
+#include "spki.h"
 #include "verify.h"
 #include "x509walk.h"
 
@@ -46,43 +50,9 @@ static const uint8_t status_ok[] = {0x0a, 0x01, 0x00};
 static const uint8_t oid_basic[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01};
 static const uint8_t oid_nonce[] = {0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02};
 
-/* Signature AlgorithmIdentifiers, verbatim from BR 7.1.3.2 (A2, B6). */
-static const uint8_t sig_ecdsa256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-				       0x3d, 0x04, 0x03, 0x02};
-static const uint8_t sig_ecdsa384[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-				       0x3d, 0x04, 0x03, 0x03};
-static const uint8_t sig_ecdsa512[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-				       0x3d, 0x04, 0x03, 0x04};
-static const uint8_t sig_rsa256[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-				     0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
-static const uint8_t sig_ed25519[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
-static const uint8_t sig_ed448[] = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71};
-
-enum rs_key { RS_KEY_UNKNOWN, RS_KEY_P256, RS_KEY_P384, RS_KEY_P521, RS_KEY_RSA, RS_KEY_ED25519,
-	      RS_KEY_ED448 };
-
-struct rs_alg {
-	const char *name;
-	const uint8_t *der;
-	size_t len;
-	const char *md; /* digest fetched for the prehash; NULL for EdDSA */
-	bool rsa;	/* PKCS#1 v1.5 padding */
-};
-
-#define RS_ALG(n, a, md, rsa) {n, a, sizeof(a), md, rsa}
-static const struct rs_alg rs_algs[] = {
-	[RS_KEY_P256] = RS_ALG("ecdsa-with-SHA256", sig_ecdsa256, "SHA256", false),
-	[RS_KEY_P384] = RS_ALG("ecdsa-with-SHA384", sig_ecdsa384, "SHA384", false),
-	[RS_KEY_P521] = RS_ALG("ecdsa-with-SHA512", sig_ecdsa512, "SHA512", false),
-	/* RSA follows the CRL default: PKCS#1 v1.5 with SHA-256. */
-	[RS_KEY_RSA] = RS_ALG("sha256WithRSAEncryption", sig_rsa256, "SHA256", true),
-	[RS_KEY_ED25519] = RS_ALG("Ed25519", sig_ed25519, NULL, false),
-	[RS_KEY_ED448] = RS_ALG("Ed448", sig_ed448, NULL, false),
-};
-
 struct ocsp_signer {
 	EVP_PKEY *key;		 /* owned reference to the signing key */
-	const struct rs_alg *alg;
+	const struct sigalg *alg; /* follows the key, as for CRLs (B6) */
 	EVP_MD *md;		 /* owned; NULL for EdDSA */
 	EVP_MD_CTX *mdctx;	 /* owned; reused for every digest (or EdDSA sign) */
 	EVP_PKEY_CTX *pctx;	 /* owned; sign context initialised once (not EdDSA) */
@@ -96,50 +66,6 @@ struct ocsp_signer {
 };
 
 /* ---- key and algorithm -------------------------------------------------- */
-
-static bool rs_oid_is(const struct der_tlv *t, const uint8_t *oid, size_t len)
-{
-	return t->tag == DER_OID && t->len == len && memcmp(t->val, oid, len) == 0;
-}
-
-/* SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE { OID, params },
- *   subjectPublicKey BIT STRING } */
-static enum rs_key rs_spki_key(const struct x509_span *spki)
-{
-	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-	static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-	static const uint8_t p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
-	static const uint8_t p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
-	static const uint8_t rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
-	static const uint8_t ed25519[] = {0x2b, 0x65, 0x70};
-	static const uint8_t ed448[] = {0x2b, 0x65, 0x71};
-	struct der d = der_init(spki->p, spki->len), s, a;
-	struct der_tlv seq, alg, oid, param;
-
-	if (!ocsp_expect(&d, DER_SEQUENCE, &seq))
-		return RS_KEY_UNKNOWN;
-	s = der_enter(&seq);
-	if (!ocsp_expect(&s, DER_SEQUENCE, &alg))
-		return RS_KEY_UNKNOWN;
-	a = der_enter(&alg);
-	if (!ocsp_expect(&a, DER_OID, &oid))
-		return RS_KEY_UNKNOWN;
-	if (rs_oid_is(&oid, rsa, sizeof(rsa)))
-		return RS_KEY_RSA;
-	if (rs_oid_is(&oid, ed25519, sizeof(ed25519)))
-		return RS_KEY_ED25519;
-	if (rs_oid_is(&oid, ed448, sizeof(ed448)))
-		return RS_KEY_ED448;
-	if (!rs_oid_is(&oid, ec, sizeof(ec)) || !ocsp_next(&a, &param))
-		return RS_KEY_UNKNOWN;
-	if (rs_oid_is(&param, p256, sizeof(p256)))
-		return RS_KEY_P256;
-	if (rs_oid_is(&param, p384, sizeof(p384)))
-		return RS_KEY_P384;
-	if (rs_oid_is(&param, p521, sizeof(p521)))
-		return RS_KEY_P521;
-	return RS_KEY_UNKNOWN;
-}
 
 /* The key must be the certificate's. EVP_PKEY_eq compares the public
  * values, so a compressed and an uncompressed EC point still match. */
@@ -195,15 +121,17 @@ static bool rs_crypto_setup(struct ocsp_signer *s, struct ll_err *err)
 	s->mdctx = EVP_MD_CTX_new();
 	if (!s->sig || !s->mdctx)
 		return ll_err_set(err, "out of memory");
-	if (!s->alg->md)
+	if (s->alg->md == SIGALG_MD_NONE)
 		return true;
-	s->md = EVP_MD_fetch(NULL, s->alg->md, NULL);
+	s->md = EVP_MD_fetch(NULL, sigalg_md_name(s->alg->md), NULL);
 	s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, s->key, NULL);
 	if (!s->md || !s->pctx)
 		return ll_err_openssl(err, "signing set-up failed");
 	if (EVP_PKEY_sign_init(s->pctx) <= 0 || EVP_PKEY_CTX_set_signature_md(s->pctx, s->md) <= 0)
 		return ll_err_openssl(err, "signing set-up failed (no private key?)");
-	if (s->alg->rsa && EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PADDING) <= 0)
+	/* sigalg_for_key(..., false) never picks PSS, so RSA is PKCS#1 v1.5. */
+	if (s->alg->key == SPKI_KEY_RSA &&
+	    EVP_PKEY_CTX_set_rsa_padding(s->pctx, RSA_PKCS1_PADDING) <= 0)
 		return ll_err_openssl(err, "RSA padding set-up failed");
 	return true;
 }
@@ -215,6 +143,7 @@ static bool rs_crypto_setup(struct ocsp_signer *s, struct ll_err *err)
 static bool rs_selftest(struct ocsp_signer *s, const struct x509_fields *f, struct ll_err *err)
 {
 	static const uint8_t msg[] = "lastleaf OCSP signer self-test";
+	const char *md = sigalg_md_name(s->alg->md); /* NULL for EdDSA */
 	EVP_PKEY *pk = NULL;
 	EVP_MD_CTX *m = NULL;
 	size_t sl;
@@ -228,7 +157,7 @@ static bool rs_selftest(struct ocsp_signer *s, const struct x509_fields *f, stru
 		ll_err_set(err, "signer self-test: cannot set up verification");
 		goto out;
 	}
-	if (EVP_DigestVerifyInit_ex(m, NULL, s->alg->md, NULL, NULL, pk, NULL) != 1 ||
+	if (EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, pk, NULL) != 1 ||
 	    EVP_DigestVerify(m, s->sig, sl, msg, sizeof(msg)) != 1) {
 		ERR_clear_error();
 		ll_err_set(err, "signer self-test: the %s signature does not verify with the "
@@ -298,7 +227,7 @@ struct ocsp_signer *ocsp_signer_new(const uint8_t *issuer_cert, size_t issuer_le
 	struct x509_fields ca, rf;
 	const struct x509_fields *sf = NULL;
 	EVP_PKEY *key = NULL; /* borrowed: ca_key or responder_key */
-	enum rs_key kind;
+	const struct sigalg *alg;
 
 	if (!issuer_cert || !x509_walk(issuer_cert, issuer_len, &ca, err)) {
 		if (!issuer_cert)
@@ -310,8 +239,9 @@ struct ocsp_signer *ocsp_signer_new(const uint8_t *issuer_cert, size_t issuer_le
 	if (!rs_choose(&ca, ca_key, responder_cert, responder_len, responder_key, now, &rf, &sf,
 		       &key, err))
 		goto fail;
-	kind = rs_spki_key(&sf->spki);
-	if (kind == RS_KEY_UNKNOWN) {
+	/* RSA follows the CRL default: PKCS#1 v1.5 with SHA-256. */
+	alg = sigalg_for_key(spki_key_type(sf->spki.p, sf->spki.len), false);
+	if (!alg) {
 		ll_err_set(err, "unsupported signing key type (need P-256/384/521, RSA, Ed25519, "
 				"Ed448)");
 		goto fail;
@@ -322,7 +252,7 @@ struct ocsp_signer *ocsp_signer_new(const uint8_t *issuer_cert, size_t issuer_le
 		goto fail;
 	}
 	ll_buf_init(&s->tbs, 0);
-	s->alg = &rs_algs[kind];
+	s->alg = alg;
 	if (!EVP_PKEY_up_ref(key)) {
 		ll_err_openssl(err, "EVP_PKEY_up_ref");
 		goto fail;
@@ -394,7 +324,7 @@ static bool rs_check_single(const struct ocsp_signer *s, const struct ocsp_singl
 				  g->serial_len, OCSP_MAX_SERIAL);
 	if (g->status != OCSP_GOOD && g->status != OCSP_REVOKED && g->status != OCSP_UNKNOWN)
 		return ll_err_set(err, "single %zu: unknown status %d", i, (int)g->status);
-	if (!ocsp_time_ok(g->this_update) || !ocsp_time_ok(g->next_update))
+	if (!asn1time_ok(g->this_update) || !asn1time_ok(g->next_update))
 		return ll_err_set(err, "single %zu: thisUpdate/nextUpdate outside years 0001-9999", i);
 	if (g->this_update > g->next_update)
 		return ll_err_set(err, "single %zu: thisUpdate %s after nextUpdate %s", i,
@@ -413,7 +343,7 @@ static bool rs_check_single(const struct ocsp_signer *s, const struct ocsp_singl
 		return true;
 	/* 0 (1970-01-01) is the "revoked for non-issued" convention of RFC
 	 * 6960 2.2 that lastleaf never uses (O2), so it means "no time". */
-	if (g->revoked_at == 0 || !ocsp_time_ok(g->revoked_at))
+	if (g->revoked_at == 0 || !asn1time_ok(g->revoked_at))
 		return ll_err_set(err, "single %zu: revoked without a revocation time", i);
 	if (g->revoked_at > g->this_update)
 		return ll_err_set(err, "single %zu: revocationTime %s after thisUpdate %s", i,
@@ -436,7 +366,7 @@ static bool rs_check(const struct ocsp_signer *s, const struct ocsp_single *sing
 		return ll_err_set(err, "no SingleResponse to sign (B16)");
 	if (n > OCSP_MAX_SINGLES)
 		return ll_err_set(err, "%zu SingleResponses (at most %u)", n, OCSP_MAX_SINGLES);
-	if (!ocsp_time_ok(produced_at))
+	if (!asn1time_ok(produced_at))
 		return ll_err_set(err, "producedAt outside years 0001-9999");
 	if (produced_at > s->not_after)
 		return ll_err_set(err, "B9: producedAt %s after the signing certificate's notAfter %s",
@@ -457,7 +387,7 @@ static size_t rs_certid_len(const struct ocsp_single *g)
 	size_t hl = g->alg == OCSP_HASH_SHA1 ? 20 : 32;
 	size_t al = g->alg == OCSP_HASH_SHA1 ? sizeof(alg_sha1) : sizeof(alg_sha256);
 
-	return al + 2 * ocsp_tlv_len(hl) + ocsp_tlv_len(g->serial_len);
+	return al + 2 * derw_tlv_len(hl) + derw_tlv_len(g->serial_len);
 }
 
 static bool rs_has_reason(const struct ocsp_single *g)
@@ -469,28 +399,28 @@ static bool rs_has_reason(const struct ocsp_single *g)
  *   revocationReason [0] EXPLICIT CRLReason OPTIONAL } */
 static size_t rs_revoked_content(const struct ocsp_single *g)
 {
-	return OCSP_GENTIME_TLV + (rs_has_reason(g) ? 5 : 0);
+	return ASN1TIME_GEN_TLV + (rs_has_reason(g) ? 5 : 0);
 }
 
 static size_t rs_single_content(const struct ocsp_single *g)
 {
-	size_t status = g->status == OCSP_REVOKED ? ocsp_tlv_len(rs_revoked_content(g)) : 2;
+	size_t status = g->status == OCSP_REVOKED ? derw_tlv_len(rs_revoked_content(g)) : 2;
 
 	/* certID, certStatus, thisUpdate, nextUpdate [0] */
-	return ocsp_tlv_len(rs_certid_len(g)) + status + OCSP_GENTIME_TLV +
-	       ocsp_tlv_len(OCSP_GENTIME_TLV);
+	return derw_tlv_len(rs_certid_len(g)) + status + ASN1TIME_GEN_TLV +
+	       derw_tlv_len(ASN1TIME_GEN_TLV);
 }
 
 /* responseExtensions [1] EXPLICIT Extensions { Extension { nonce OID,
  *   extnValue OCTET STRING { Nonce OCTET STRING } } } (RFC 8954 2.1). */
 static size_t rs_nonce_ext_content(size_t nonce_len)
 {
-	return sizeof(oid_nonce) + ocsp_tlv_len(ocsp_tlv_len(nonce_len));
+	return sizeof(oid_nonce) + derw_tlv_len(derw_tlv_len(nonce_len));
 }
 
 static size_t rs_nonce_wrap_len(size_t nonce_len)
 {
-	return ocsp_tlv_len(ocsp_tlv_len(ocsp_tlv_len(rs_nonce_ext_content(nonce_len))));
+	return derw_tlv_len(derw_tlv_len(derw_tlv_len(rs_nonce_ext_content(nonce_len))));
 }
 
 /* ---- encoding ------------------------------------------------------------- */
@@ -500,24 +430,24 @@ static uint8_t *rs_put_single(uint8_t *p, const struct ocsp_single *g)
 	bool sha1 = g->alg == OCSP_HASH_SHA1;
 	size_t hl = sha1 ? 20 : 32;
 
-	p = ocsp_put_hdr(p, DER_SEQUENCE, rs_single_content(g));
-	p = ocsp_put_hdr(p, DER_SEQUENCE, rs_certid_len(g));
-	p = sha1 ? ocsp_put(p, alg_sha1, sizeof(alg_sha1)) : ocsp_put(p, alg_sha256, sizeof(alg_sha256));
-	p = ocsp_put_hdr(p, DER_OCTETSTRING, hl);
-	p = ocsp_put(p, sha1 ? g->issuer->name_sha1 : g->issuer->name_sha256, hl);
-	p = ocsp_put_hdr(p, DER_OCTETSTRING, hl);
-	p = ocsp_put(p, sha1 ? g->issuer->key_sha1 : g->issuer->key_sha256, hl);
+	p = derw_put_hdr(p, DER_SEQUENCE, rs_single_content(g));
+	p = derw_put_hdr(p, DER_SEQUENCE, rs_certid_len(g));
+	p = sha1 ? derw_put(p, alg_sha1, sizeof(alg_sha1)) : derw_put(p, alg_sha256, sizeof(alg_sha256));
+	p = derw_put_hdr(p, DER_OCTETSTRING, hl);
+	p = derw_put(p, sha1 ? g->issuer->name_sha1 : g->issuer->name_sha256, hl);
+	p = derw_put_hdr(p, DER_OCTETSTRING, hl);
+	p = derw_put(p, sha1 ? g->issuer->key_sha1 : g->issuer->key_sha256, hl);
 	/* The serial is echoed exactly as the request sent it (E1, E2). */
-	p = ocsp_put_hdr(p, DER_INTEGER, g->serial_len);
-	p = ocsp_put(p, g->serial, g->serial_len);
+	p = derw_put_hdr(p, DER_INTEGER, g->serial_len);
+	p = derw_put(p, g->serial, g->serial_len);
 	switch (g->status) {
 	case OCSP_GOOD:
 		*p++ = 0x80; /* good [0] IMPLICIT NULL */
 		*p++ = 0x00;
 		break;
 	case OCSP_REVOKED:
-		p = ocsp_put_hdr(p, 0xa1, rs_revoked_content(g));
-		p = ocsp_put_gentime(p, g->revoked_at);
+		p = derw_put_hdr(p, 0xa1, rs_revoked_content(g));
+		p = asn1time_put(p, g->revoked_at, true);
 		if (rs_has_reason(g)) {
 			*p++ = DER_CTX0;
 			*p++ = 3;
@@ -531,9 +461,9 @@ static uint8_t *rs_put_single(uint8_t *p, const struct ocsp_single *g)
 		*p++ = 0x00;
 		break;
 	}
-	p = ocsp_put_gentime(p, g->this_update);
-	p = ocsp_put_hdr(p, DER_CTX0, OCSP_GENTIME_TLV);
-	return ocsp_put_gentime(p, g->next_update);
+	p = asn1time_put(p, g->this_update, true);
+	p = derw_put_hdr(p, DER_CTX0, ASN1TIME_GEN_TLV);
+	return asn1time_put(p, g->next_update, true);
 	/* No singleExtensions: the reason lives in RevokedInfo only (B12). */
 }
 
@@ -541,13 +471,13 @@ static uint8_t *rs_put_nonce(uint8_t *p, const uint8_t *nonce, size_t n)
 {
 	size_t ext = rs_nonce_ext_content(n);
 
-	p = ocsp_put_hdr(p, DER_CTX1, ocsp_tlv_len(ocsp_tlv_len(ext)));
-	p = ocsp_put_hdr(p, DER_SEQUENCE, ocsp_tlv_len(ext));
-	p = ocsp_put_hdr(p, DER_SEQUENCE, ext);
-	p = ocsp_put(p, oid_nonce, sizeof(oid_nonce));
-	p = ocsp_put_hdr(p, DER_OCTETSTRING, ocsp_tlv_len(n));
-	p = ocsp_put_hdr(p, DER_OCTETSTRING, n);
-	return ocsp_put(p, nonce, n);
+	p = derw_put_hdr(p, DER_CTX1, derw_tlv_len(derw_tlv_len(ext)));
+	p = derw_put_hdr(p, DER_SEQUENCE, derw_tlv_len(ext));
+	p = derw_put_hdr(p, DER_SEQUENCE, ext);
+	p = derw_put(p, oid_nonce, sizeof(oid_nonce));
+	p = derw_put_hdr(p, DER_OCTETSTRING, derw_tlv_len(n));
+	p = derw_put_hdr(p, DER_OCTETSTRING, n);
+	return derw_put(p, nonce, n);
 }
 
 /* ResponseData into s->tbs. */
@@ -559,23 +489,23 @@ static bool rs_put_tbs(struct ocsp_signer *s, const struct ocsp_single *singles,
 	uint8_t *p, *start;
 
 	for (i = 0; i < n; i++)
-		responses += ocsp_tlv_len(rs_single_content(&singles[i]));
+		responses += derw_tlv_len(rs_single_content(&singles[i]));
 	/* responderID [2] byKey (24), producedAt, responses, extensions */
-	content = 24 + OCSP_GENTIME_TLV + ocsp_tlv_len(responses) +
+	content = 24 + ASN1TIME_GEN_TLV + derw_tlv_len(responses) +
 		  (nonce ? rs_nonce_wrap_len(nonce_len) : 0);
-	total = ocsp_tlv_len(content);
+	total = derw_tlv_len(content);
 	s->tbs.len = 0;
 	if (!ll_buf_reserve(&s->tbs, total))
 		return ll_err_set(err, "no room for a %zu-byte ResponseData (memory)", total);
 	start = p = s->tbs.data;
-	p = ocsp_put_hdr(p, DER_SEQUENCE, content);
+	p = derw_put_hdr(p, DER_SEQUENCE, content);
 	*p++ = DER_CTX2; /* responderID byKey (B4) */
 	*p++ = 22;
 	*p++ = DER_OCTETSTRING;
 	*p++ = 20;
-	p = ocsp_put(p, s->key_hash, 20);
-	p = ocsp_put_gentime(p, produced_at);
-	p = ocsp_put_hdr(p, DER_SEQUENCE, responses);
+	p = derw_put(p, s->key_hash, 20);
+	p = asn1time_put(p, produced_at, true);
+	p = derw_put_hdr(p, DER_SEQUENCE, responses);
 	for (i = 0; i < n; i++)
 		p = rs_put_single(p, &singles[i]);
 	if (nonce)
@@ -592,35 +522,35 @@ static bool rs_assemble(const struct ocsp_signer *s, size_t sig_len, struct ll_b
 			struct ll_err *err)
 {
 	size_t tbs = s->tbs.len;
-	size_t certs = s->cert ? ocsp_tlv_len(ocsp_tlv_len(s->cert_len)) : 0;
-	size_t basic = tbs + s->alg->len + ocsp_tlv_len(sig_len + 1) + certs;
-	size_t basic_total = ocsp_tlv_len(basic);
-	size_t rb = sizeof(oid_basic) + ocsp_tlv_len(basic_total);
-	size_t resp = sizeof(status_ok) + ocsp_tlv_len(ocsp_tlv_len(rb));
-	size_t total = ocsp_tlv_len(resp);
+	size_t certs = s->cert ? derw_tlv_len(derw_tlv_len(s->cert_len)) : 0;
+	size_t basic = tbs + s->alg->len + derw_tlv_len(sig_len + 1) + certs;
+	size_t basic_total = derw_tlv_len(basic);
+	size_t rb = sizeof(oid_basic) + derw_tlv_len(basic_total);
+	size_t resp = sizeof(status_ok) + derw_tlv_len(derw_tlv_len(rb));
+	size_t total = derw_tlv_len(resp);
 	uint8_t *p, *start;
 
 	if (!ll_buf_reserve(out, total))
 		return ll_err_set(err, "no room for a %zu-byte response (buffer limit or memory)",
 				  total);
 	start = p = out->data + out->len;
-	p = ocsp_put_hdr(p, DER_SEQUENCE, resp);
-	p = ocsp_put(p, status_ok, sizeof(status_ok));
-	p = ocsp_put_hdr(p, DER_CTX0, ocsp_tlv_len(rb));
-	p = ocsp_put_hdr(p, DER_SEQUENCE, rb);
-	p = ocsp_put(p, oid_basic, sizeof(oid_basic));
-	p = ocsp_put_hdr(p, DER_OCTETSTRING, basic_total);
-	p = ocsp_put_hdr(p, DER_SEQUENCE, basic);
-	p = ocsp_put(p, s->tbs.data, tbs);
-	p = ocsp_put(p, s->alg->der, s->alg->len);
-	p = ocsp_put_hdr(p, DER_BITSTRING, sig_len + 1);
+	p = derw_put_hdr(p, DER_SEQUENCE, resp);
+	p = derw_put(p, status_ok, sizeof(status_ok));
+	p = derw_put_hdr(p, DER_CTX0, derw_tlv_len(rb));
+	p = derw_put_hdr(p, DER_SEQUENCE, rb);
+	p = derw_put(p, oid_basic, sizeof(oid_basic));
+	p = derw_put_hdr(p, DER_OCTETSTRING, basic_total);
+	p = derw_put_hdr(p, DER_SEQUENCE, basic);
+	p = derw_put(p, s->tbs.data, tbs);
+	p = derw_put(p, s->alg->der, s->alg->len);
+	p = derw_put_hdr(p, DER_BITSTRING, sig_len + 1);
 	*p++ = 0; /* no unused bits; an ECDSA signature goes in as its DER */
-	p = ocsp_put(p, s->sig, sig_len);
+	p = derw_put(p, s->sig, sig_len);
 	if (s->cert) {
 		/* certs [0] EXPLICIT SEQUENCE OF Certificate: the delegate (B4) */
-		p = ocsp_put_hdr(p, DER_CTX0, ocsp_tlv_len(s->cert_len));
-		p = ocsp_put_hdr(p, DER_SEQUENCE, s->cert_len);
-		p = ocsp_put(p, s->cert, s->cert_len);
+		p = derw_put_hdr(p, DER_CTX0, derw_tlv_len(s->cert_len));
+		p = derw_put_hdr(p, DER_SEQUENCE, s->cert_len);
+		p = derw_put(p, s->cert, s->cert_len);
 	}
 	if ((size_t)(p - start) != total)
 		return ll_err_set(err, "internal error: response is %zu bytes, planned %zu",

@@ -1,6 +1,5 @@
-/* ocsp_util.c - the CertID hashes of an issuer (B15) and the small
- * helpers the encoder shares: SHA-1 for responderID byKey (B4) and the
- * GeneralizedTime writer (B5). No allocation. */
+/* ocsp_util.c - the CertID hashes of an issuer (B15) and SHA-1 for the
+ * responderID byKey (B4). No allocation. */
 #include <openssl/sha.h>
 
 #include "ocsp.h"
@@ -30,31 +29,4 @@ bool ocsp_issuer_ids_from_cert(const uint8_t *cert, size_t len, struct ocsp_issu
 	SHA256(f.subject.p, f.subject.len, out->name_sha256);
 	SHA256(f.pubkey.p, f.pubkey.len, out->key_sha256);
 	return true;
-}
-
-static inline uint8_t *put2(uint8_t *p, unsigned v)
-{
-	*p++ = (uint8_t)('0' + v / 10 % 10);
-	*p++ = (uint8_t)('0' + v % 10);
-	return p;
-}
-
-uint8_t *ocsp_put_gentime(uint8_t *p, ll_time t)
-{
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, y;
-	int64_t rem = t - days * 86400;
-	unsigned m, d;
-
-	ll_civil_from_days(days, &y, &m, &d);
-	*p++ = DER_GENTIME;
-	*p++ = 15;
-	p = put2(p, (unsigned)(y / 100));
-	p = put2(p, (unsigned)(y % 100));
-	p = put2(p, m);
-	p = put2(p, d);
-	p = put2(p, (unsigned)(rem / 3600));
-	p = put2(p, (unsigned)(rem / 60 % 60));
-	p = put2(p, (unsigned)(rem % 60));
-	*p++ = 'Z';
-	return p;
 }

@@ -268,6 +268,7 @@ static void test_example(struct t *t)
 		"example/keys/root-g4.key.pem", "example/certs/root-g4.pem",
 		"example/keys/ocsp-g4.key.pem", "example/certs/ocsp-g4.pem",
 		"example/secrets/admin.token",	"example/certs/admin-clients.pem",
+		"example/certs/admin-server.pem", "example/keys/admin-server.key.pem",
 	};
 	struct doc_check d = {0};
 	struct ll_err err = {{0}};
@@ -657,8 +658,13 @@ static void test_cas(struct t *t)
 		9, "duplicate CA name 'g4' (first at line 5)");
 	EXPECT_ERR(t, "cas:\n  - key: file:k.pem\n    cert: k.pem\n", 2,
 		   "'cas[0]' is missing required key 'name'");
-	EXPECT_ERR(t, "cas:\n  - name: a\n    key: file:k.pem\n  - name: b\n    cert: k.pem\n", 4,
-		   "'cas[1]' is missing required key 'key'");
+	{
+		/* keyless responders (issue 6): cas[].key is optional; whoever
+		 * signs refuses a CA without one */
+		struct cfg *kc = LOAD_OK(t, "cas:\n  - name: a\n    key: file:k.pem\n  - name: b\n    cert: k.pem\n");
+		CHECK(kc && kc->ncas == 2 && kc->cas[0].key && kc->cas[1].key == NULL);
+		cfg_free(kc);
+	}
 	EXPECT_ERR(t, "cas:\n  - name: a/b\n    key: file:k.pem\n", 2,
 		   "'cas[0].name' may hold only A-Z a-z 0-9 . _ -, not 'a/b'");
 	EXPECT_ERR(t, "cas:\n  - name: \"g 4\"\n    key: file:k.pem\n", 2,
