@@ -598,7 +598,7 @@ static void http_send_blob(struct http_worker *w, struct evhttp_request *req,
 			   struct ocsp_blob *b, ll_time now)
 {
 	struct evkeyvalq *hd = evhttp_request_get_output_headers(req);
-	char cc[96], lm[OCSP_HTTP_DATE_LEN], ex[OCSP_HTTP_DATE_LEN];
+	char cc[96], lm[OCSP_HTTP_DATE_LEN], ex[OCSP_HTTP_DATE_LEN], etag[OCSP_ETAG_LEN];
 	long long age = b->next_update - now;
 
 	/* now + max-age never passes nextUpdate (B19) */
@@ -612,8 +612,9 @@ static void http_send_blob(struct http_worker *w, struct evhttp_request *req,
 	http_add(hd, "Cache-Control", cc);
 	http_add(hd, "Last-Modified", lm);
 	http_add(hd, "Expires", ex);
-	http_add(hd, "ETag", b->etag);
-	if (http_not_modified(req, b->etag, b->this_update)) {
+	ocsp_blob_etag(b, etag);
+	http_add(hd, "ETag", etag);
+	if (http_not_modified(req, etag, b->this_update)) {
 		http_count(&w->m.not_modified);
 		ocsp_blob_release(b);
 		http_reply(req, 304, "Not Modified");

@@ -559,7 +559,7 @@ bool ocsp_table_put(struct ocsp_table *t, enum ocsp_hash alg, const uint8_t *key
 	b->priv_serial_off = (uint32_t)off;
 	b->this_update = this_update;
 	b->next_update = next_update;
-	b->len = der_len;
+	b->len = (uint32_t)der_len;
 	memcpy(b->der, der, der_len);
 	if (extra)
 		memcpy(b->der + der_len, serial, extra);
@@ -567,10 +567,7 @@ bool ocsp_table_put(struct ocsp_table *t, enum ocsp_hash alg, const uint8_t *key
 		free(b);
 		return false;
 	}
-	b->etag[0] = '"';
-	ll_hex_encode(md, sizeof(md), b->etag + 1);
-	b->etag[65] = '"';
-	b->etag[66] = '\0';
+	memcpy(b->etag, md, sizeof(b->etag));
 
 	tbl_canon(serial, serial_len, &cs, &cn);
 	h = tbl_hash(t->seed, (uint16_t)kid, cs, cn);
@@ -752,4 +749,12 @@ void ocsp_table_stats(struct ocsp_table *t, struct ocsp_table_stats *out)
 		out->index_bytes += (size_t)s->cap * (sizeof(*s->hash) + sizeof(*s->blob));
 		pthread_rwlock_unlock(&s->lock);
 	}
+}
+
+void ocsp_blob_etag(const struct ocsp_blob *b, char out[OCSP_ETAG_LEN])
+{
+	out[0] = '"';
+	ll_hex_encode(b->etag, sizeof(b->etag), out + 1);
+	out[65] = '"';
+	out[66] = '\0';
 }

@@ -24,12 +24,19 @@ struct ocsp_blob {
 	atomic_int refs;
 	uint8_t priv_serial_len;   /* serial octets of the key */
 	uint16_t priv_key_id;	   /* interned (alg, issuerKeyHash) */
-	ll_time this_update, next_update;
-	char etag[67];	 /* "\"<hex sha256>\"" strong ETag (B19) */
 	uint32_t priv_serial_off;  /* where der[] (or the bytes after it) holds the serial */
-	size_t len;
+	ll_time this_update, next_update;
+	/* SHA-256 of der: the strong ETag (B19). Kept raw (32 bytes, not the
+	 * 67-byte quoted hex) because at millions of entries the header is a
+	 * visible share of the RSS; ocsp_blob_etag() formats it per request. */
+	uint8_t etag[32];
+	uint32_t len;
 	uint8_t der[];
 };
+
+#define OCSP_ETAG_LEN 67 /* "\"" + 64 hex + "\"" + NUL */
+/* The quoted-hex ETag of b into out. */
+void ocsp_blob_etag(const struct ocsp_blob *b, char out[OCSP_ETAG_LEN]);
 
 struct ocsp_table;
 
