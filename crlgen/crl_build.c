@@ -577,12 +577,20 @@ static bool build_sign(EVP_PKEY *key, const struct sigalg *a, const uint8_t *tbs
 		ll_err_openssl(err, "signing set-up failed");
 		goto out;
 	}
-	/* BR 7.1.3.2: MGF1 with the same digest, salt = digest length. */
-	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, sigalg_md_size(a->md)) <= 0 ||
-		       EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) <= 0)) {
-		ll_err_openssl(err, "RSASSA-PSS set-up failed");
-		goto out;
+	/* BR 7.1.3.2: MGF1 with the same digest, salt = digest length. The
+	 * EVP_MD form, not set_rsa_mgf1_md_name: the name form fails on
+	 * engine-backed (PKCS#11) keys in OpenSSL 3.0. */
+	if (a->pss) {
+		EVP_MD *mgf = EVP_MD_fetch(NULL, md, NULL);
+		bool pss_ok = mgf && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+			      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, sigalg_md_size(a->md)) > 0 &&
+			      EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) > 0;
+
+		EVP_MD_free(mgf);
+		if (!pss_ok) {
+			ll_err_openssl(err, "RSASSA-PSS set-up failed");
+			goto out;
+		}
 	}
 	if (EVP_DigestSign(m, sig, sig_len, tbs, len) != 1) {
 		ll_err_openssl(err, "signing failed");

@@ -123,9 +123,13 @@ static bool load_issuer(struct ctx *c, struct ll_err *err)
 	c->key = keys_load(c->ca->key, err);
 	if (!c->key)
 		return ll_err_prefix(err, "CA '%s'", c->ca->name);
-	if (!keys_match_spki(c->key, ii.spki, ii.spki_len))
+	if (!keys_match_spki(c->key, ii.spki, ii.spki_len)) {
+		char red[512];
+
 		return ll_err_set(err, "CA '%s': the key %s does not match the CA certificate's public "
-				       "key; nothing signed", c->ca->name, c->ca->key);
+				       "key; nothing signed", c->ca->name,
+				  keys_uri_redact(c->ca->key, red, sizeof(red)));
+	}
 	return true;
 }
 

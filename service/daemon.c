@@ -71,6 +71,7 @@ struct served {
 	/* Live signers: ocsp_signer is single-threaded, so each slot has its
 	 * own; the number of slots is the key's session bound
 	 * (cas[].key_sessions, default one per HTTP worker). */
+	struct keys_meter *meter;   /* sign latency of this CA's OCSP key (/metrics) */
 	struct signer_slot {
 		pthread_mutex_t mu;
 		struct ocsp_signer *signer;
@@ -159,6 +160,24 @@ static struct served *served_by_key(struct daemon *d, int64_t key_id)
 	return NULL;
 }
 
+static struct keys_meter *meter_for(struct daemon *d, const struct cfg_ca *ca)
+{
+	size_t i;
+
+	for (i = 0; i < d->nserved; i++)
+		if (d->served[i].ca == ca)
+			return d->served[i].meter;
+	return NULL;
+}
+
+static double since_mono(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struct ocsp_request *req,
 				       bool unknown_serial, struct ll_buf *out)
 {
@@ -233,8 +252,15 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 		for (i = 0; i < req->n; i++)
 			if (singles[i].next_update > cap)
 				singles[i].next_update = cap;
-		if (!ocsp_sign(slot->signer, singles, req->n, now, req->has_nonce ? req->nonce : NULL,
-			       req->has_nonce ? req->nonce_len : 0, out, &err)) {
+		struct timespec t0;
+		bool signed_ok;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		signed_ok = ocsp_sign(slot->signer, singles, req->n, now, req->has_nonce ? req->nonce : NULL,
+				      req->has_nonce ? req->nonce_len : 0, out, &err);
+		if (signed_ok)
+			keys_meter_observe(sv->meter, since_mono(&t0));
+		if (!signed_ok) {
 			logfmt("error", "live signing for %s failed: %s", sv->ca->name, err.msg);
 			st = OCSP_INTERNAL_ERROR;
 		}
@@ -277,6 +303,9 @@ static bool setup_served(struct daemon *d, struct store *s, struct ll_err *err)
 			sv->nslots = MAX_SLOTS;
 		for (k = 0; k < sv->nslots; k++)
 			pthread_mutex_init(&sv->slots[k].mu, NULL);
+		sv->meter = keys_meter_new();
+		if (!sv->meter)
+			return ll_err_set(err, "out of memory");
 		sv->ca = ca;
 		if (!issuer_load(s, ca->name, &ii, err))
 			return false;
@@ -337,6 +366,7 @@ static void free_served(struct daemon *d)
 			pthread_mutex_destroy(&d->served[i].slots[k].mu);
 		}
 		EVP_PKEY_free(d->served[i].sign_key);
+		keys_meter_free(d->served[i].meter);
 		free(d->served[i].issuer_cert);
 		free(d->served[i].resp_cert);
 	}
@@ -500,6 +530,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 		if (ca->ocsp.set) {
 			o.only_serial = serial;
 			o.only_serial_len = sl;
+			o.meter = meter_for(d, ca);
 			if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
 				logfmt("error", "re-signing after a revocation (%s) failed: %s", ca->name, err.msg);
 			else
@@ -520,7 +551,8 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 			    store_parse_bytea(PQgetvalue(r, 0, 1), serial, sizeof(serial), &sl)) {
 				o.only_serial = serial;
 				o.only_serial_len = sl;
-				if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
+				o.meter = meter_for(d, ca);
+			if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
 					logfmt("error", "re-signing for a revoked CA certificate failed: %s",
 					       err.msg);
 			}
@@ -531,12 +563,14 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 	} else if (strcmp(chan, "lastleaf_import") == 0) {
 		size_t i;
 
-		for (i = 0; i < d->nserved; i++)
+		for (i = 0; i < d->nserved; i++) {
+			o.meter = d->served[i].meter;
 			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
 				logfmt("error", "signing imported leaves of %s failed: %s",
 				       d->served[i].ca->name, err.msg);
 			else
 				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
+		}
 	}
 }
 
@@ -580,6 +614,7 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 			struct presign_stats st;
 			struct ll_err err;
 
+			o.meter = d->served[i].meter;
 			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
 				logfmt("error", "re-signing sweep for %s failed: %s", d->served[i].ca->name,
 				       err.msg);
@@ -870,6 +905,11 @@ static void admin_healthz(struct evhttp_request *req, void *arg)
 	send_text(req, loaded ? 200 : 503, "application/json", body);
 }
 
+static void emit_evbuffer(void *arg, const char *line, size_t len)
+{
+	evbuffer_add(arg, line, len);
+}
+
 static void admin_metrics(struct evhttp_request *req, void *arg)
 {
 	static const char *const bounds[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025",
@@ -937,6 +977,13 @@ common:
 			    (unsigned long long)atomic_load(&d->crls_signed),
 			    (unsigned long long)atomic_load(&d->db_errors), atomic_load(&d->db_up) ? 1 : 0,
 			    (long long)atomic_load(&d->last_seq));
+	evbuffer_add_printf(b, "# HELP lastleaf_sign_duration_seconds Time to make one signature, per CA and key.\n"
+			       "# TYPE lastleaf_sign_duration_seconds histogram\n");
+	for (size_t k = 0; k < d->nserved; k++)
+		if (d->served[k].meter)
+			keys_meter_write(d->served[k].meter, "lastleaf_sign_duration_seconds",
+					 d->served[k].ca->name, d->served[k].resp_cert ? "responder" : "ca",
+					 emit_evbuffer, b);
 	evbuffer_add_printf(b, "# HELP lastleaf_replica_lag_seconds How far the served data may be behind the primary (-1: no replica).\n"
 			       "# TYPE lastleaf_replica_lag_seconds gauge\nlastleaf_replica_lag_seconds %.3f\n"
 			       "# HELP lastleaf_clock_skew_seconds This host's clock minus PostgreSQL's.\n"
@@ -1219,6 +1266,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 			struct presign_opts o = {0};
 			struct presign_stats st;
 
+			o.meter = d->served[i].meter;
+			o.meter = d->served[i].meter;
 			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err)) {
 				cli_errorf("serve: pre-signing %s: %s", d->served[i].ca->name, err.msg);
 				goto out;

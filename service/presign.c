@@ -38,6 +38,7 @@ struct job {
 	const struct ocsp_issuer_ids *ids;
 	const char *key_id;
 	ll_time this_update, next_update;
+	struct keys_meter *meter; /* or NULL */
 	/* per thread */
 	struct ll_buf rows;
 	int64_t responses;
@@ -102,6 +103,14 @@ static bool stage_row(struct job *j, const struct item *it, int alg, const uint8
 	       put_bytes(b, der, len);
 }
 
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static void *sign_worker(void *arg)
 {
 	struct job *j = arg;
@@ -121,6 +130,8 @@ static void *sign_worker(void *arg)
 		const struct item *it = &j->items[i];
 
 		for (alg = 0; alg < 2; alg++) {
+			struct timespec t0;
+			bool signed_ok;
 			struct ocsp_single one = {
 				.alg = alg == 0 ? OCSP_HASH_SHA1 : OCSP_HASH_SHA256,
 				.issuer = j->ids,
@@ -134,8 +145,12 @@ static void *sign_worker(void *arg)
 			};
 
 			ll_buf_reset(&der);
-			if (!ocsp_sign(sg, &one, 1, j->this_update, NULL, 0, &der, &j->err) ||
-			    !stage_row(j, it, alg, der.data, der.len)) {
+			if (j->meter)
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+			signed_ok = ocsp_sign(sg, &one, 1, j->this_update, NULL, 0, &der, &j->err);
+			if (signed_ok && j->meter)
+				keys_meter_observe(j->meter, elapsed(&t0));
+			if (!signed_ok || !stage_row(j, it, alg, der.data, der.len)) {
 				if (!j->err.msg[0])
 					ll_err_set(&j->err, "out of memory");
 				j->failed = true;
@@ -148,14 +163,6 @@ out:
 	ocsp_signer_free(sg);
 	ll_buf_free(&der);
 	return NULL;
-}
-
-static double elapsed(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* COPYs the staged rows and upserts them, each response getting a new
@@ -270,6 +277,9 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 		const struct presign_opts *o, struct presign_stats *st, FILE *log,
 		struct ll_err *err)
 {
+	/* the key that signs the responses: the delegate's, or the CA's */
+	const char *sign_uri = ca->ocsp.responder_cert ? ca->ocsp.responder_key : ca->key;
+	char shown[512];
 	struct issuer_info ii = {0};
 	struct ocsp_issuer_ids ids;
 	struct certfile rc = {0};
@@ -278,7 +288,7 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 	struct job *jobs = NULL;
 	PGresult *work = NULL;
 	struct timespec t0, ts;
-	int nthreads = 0, i, n;
+	int nthreads = 0, i, n, sessions = 0;
 	size_t from;
 	bool ok = false, leased = false;
 	ll_time now = ll_now(), next;
@@ -324,7 +334,8 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 		if (!ca_key)
 			goto out;
 		if (!keys_match_spki(ca_key, ii.spki, ii.spki_len)) {
-			ll_err_set(err, "the key %s does not match the CA certificate", ca->key);
+			ll_err_set(err, "the key %s does not match the CA certificate",
+				   keys_uri_redact(ca->key, shown, sizeof(shown)));
 			goto out;
 		}
 	}
@@ -370,6 +381,12 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 									   : (int)(ncpu > 0 ? ncpu : 1);
 	if (nthreads > 256)
 		nthreads = 256;
+	/* an HSM has few sessions: at most key_sessions threads sign with the
+	 * key at once (KEYS_PKCS11_DEFAULT_SESSIONS for pkcs11: keys when
+	 * unset); file keys are bounded by the cores only */
+	sessions = keys_sessions_for(sign_uri, ca->key_sessions);
+	if (sessions > 0 && nthreads > sessions)
+		nthreads = sessions;
 	jobs = calloc((size_t)nthreads, sizeof(*jobs));
 	if (!jobs) {
 		ll_err_set(err, "out of memory");
@@ -402,6 +419,7 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 			j->key_id = ii.key_id;
 			j->this_update = now;
 			j->next_update = next;
+			j->meter = o->meter;
 			if (j->from < j->to && pthread_create(&th[i], NULL, sign_worker, j) == 0)
 				started = i + 1;
 			else if (j->from < j->to)
@@ -443,10 +461,13 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 	st->seconds = elapsed(&t0);
 	if (log)
 		fprintf(log, "%s: signed %lld responses for %lld certificates in %.2f s (%.0f responses/s "
-			"signing), dropped %lld expired\n", ca->name, (long long)st->responses,
-			(long long)st->certificates, st->seconds,
+			"signing), dropped %lld expired; %d signing thread%s%s\n", ca->name,
+			(long long)st->responses, (long long)st->certificates, st->seconds,
 			st->sign_seconds > 0 ? (double)st->responses / st->sign_seconds : 0.0,
-			(long long)st->dropped);
+			(long long)st->dropped, nthreads, nthreads == 1 ? "" : "s",
+			sessions > 0 && nthreads == sessions
+				? (ca->key_sessions > 0 ? " (cas[].key_sessions)" : " (pkcs11 default)")
+				: "");
 	ok = true;
 out:
 	if (leased) {

@@ -2,7 +2,9 @@
  * unexpired leaf and CA certificate the CA key issued gets a signed
  * response (good or revoked) for both CertID hash algorithms (B15),
  * stored in PostgreSQL with a change sequence number. Signing runs in a
- * pool of threads, one per core, each with its own signer. Responses are
+ * pool of threads, one per core, each with its own signer, and never more
+ * than the key allows at once (cas[].key_sessions; 2 for a pkcs11: key
+ * when unset, see keys_sessions_for()). Responses are
  * re-signed once they pass half their validity, at once when the status
  * changed, and dropped (with a tombstone) once the certificate expired. */
 #ifndef LL_PRESIGN_H
@@ -13,6 +15,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "keys.h"
 #include "llerr.h"
 #include "store.h"
 
@@ -21,6 +24,9 @@ struct presign_opts {
 	bool force;		/* re-sign everything */
 	const uint8_t *only_serial; /* just this serial (a NOTIFY), or NULL */
 	size_t only_serial_len;
+	/* when set, every signature's time goes into it (the signing key's
+	 * sign latency, lastleaf_sign_duration_seconds in /metrics) */
+	struct keys_meter *meter;
 };
 
 struct presign_stats {
