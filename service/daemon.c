@@ -295,8 +295,11 @@ static bool setup_served(struct daemon *d, struct store *s, struct ll_err *err)
 			return ll_err_set(err, "more than %d CAs with OCSP", MAX_SERVED);
 		sv = &d->served[d->nserved];
 		memset(sv, 0, sizeof(*sv));
-		sv->nslots = ca->key_sessions > 0 ? ca->key_sessions
-			     : d->cfg->ocsp_threads > 0 ? d->cfg->ocsp_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		sv->nslots = keys_sessions_for(ca->ocsp.responder_cert ? ca->ocsp.responder_key : ca->key,
+					       ca->key_sessions);
+		if (sv->nslots <= 0) /* file key, no bound: one slot per HTTP worker */
+			sv->nslots = d->cfg->ocsp_threads > 0 ? d->cfg->ocsp_threads
+							      : (int)sysconf(_SC_NPROCESSORS_ONLN);
 		if (sv->nslots < 1)
 			sv->nslots = 1;
 		if (sv->nslots > MAX_SLOTS)
