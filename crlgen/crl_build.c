@@ -3,9 +3,12 @@
  * Every length is computed before the first byte is written, so the
  * revokedCertificates list (up to millions of entries) is written once,
  * front to back, with no OpenSSL object and no copy per entry. Does no
- * I/O; besides the output it allocates only the sort index (16 bytes per
- * entry, when the entries are not already in serial order) and the
- * signature scratch buffer. */
+ * I/O; besides the output it allocates only the sort keys (2 x 16 bytes
+ * per entry while sorting, when the entries are not already in serial
+ * order), the 4-byte-per-entry order they leave behind for the encoder,
+ * and the signature scratch buffer. The sort keys are gone before the
+ * output buffer is touched: peak memory is the caller's entries plus the
+ * CRL plus 4 bytes per entry. */
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -49,7 +52,8 @@ struct crl_sortkey {
 struct crl_plan {
 	struct x509_fields issuer;
 	const struct sigalg *alg;
-	struct crl_sortkey *order; /* NULL: the entries are already in order */
+	uint32_t *order;	   /* entry positions in serial order; NULL: the
+				    * entries are already in order */
 	uint8_t number[21];	   /* cRLNumber INTEGER content */
 	size_t number_len;
 	size_t revoked_len;	   /* revokedCertificates content */
@@ -220,8 +224,8 @@ static bool build_check_entry(const struct crl_params *p, size_t i, struct crl_v
 	char hex[56];
 
 	if (!e->serial || e->serial_len == 0 || e->serial_len > CRL_MAX_SERIAL)
-		return ll_err_set(err, "entry %zu: serial length %zu is not 1..%d octets", i,
-				  e->serial_len, CRL_MAX_SERIAL);
+		return ll_err_set(err, "entry %zu: serial length %u is not 1..%d octets", i,
+				  (unsigned)e->serial_len, CRL_MAX_SERIAL);
 	if (!asn1time_ok(e->revoked_at) || (e->has_invalidity && !asn1time_ok(e->invalidity)))
 		return ll_err_set(err, "entry %zu: time outside years 0001-9999", i);
 	bad_reason = e->reason < CRL_REASON_NONE || e->reason > CRL_REASON_AA_COMPROMISE;
@@ -364,47 +368,66 @@ static bool entries_in_order(const struct crl_entry *e, size_t n)
 static const struct crl_entry *plan_entry(const struct crl_params *p, const struct crl_plan *plan,
 					  size_t i)
 {
-	return plan->order ? &p->entries[plan->order[i].idx] : &p->entries[i];
+	return plan->order ? &p->entries[plan->order[i]] : &p->entries[i];
 }
 
 /* Puts the entries in serial order (A6) and refuses duplicates. Input
  * that is already in order (a database ORDER BY octet_length(serial),
- * serial) costs one comparison pass and no index. */
+ * serial) costs one comparison pass and no index. Otherwise the 16-byte
+ * sort keys (and their radix scratch) live only while sorting: what the
+ * encoder keeps is a 4-byte position per entry, made before the output
+ * buffer exists, so at 1M entries the keys' 32 MB never coincide with
+ * the CRL's 36 MB. */
 static bool build_order(const struct crl_params *p, struct crl_plan *plan,
 			struct crl_violations *v, struct ll_err *err)
 {
 	const struct crl_entry *a, *b;
-	struct crl_sortkey *tmp;
+	struct crl_sortkey *keys, *tmp;
 	size_t i, dups = 0;
 	char hex[56];
+	bool ok = false;
 
 	if (entries_in_order(p->entries, p->nentries))
 		return true;
-	plan->order = malloc(p->nentries * sizeof(*plan->order));
+	keys = malloc(p->nentries * sizeof(*keys));
 	tmp = malloc(p->nentries * sizeof(*tmp));
-	if (!plan->order || !tmp) {
-		free(tmp);
-		return ll_err_set(err, "out of memory sorting %zu entries", p->nentries);
+	if (!keys || !tmp) {
+		ll_err_set(err, "out of memory sorting %zu entries", p->nentries);
+		goto out;
 	}
 	for (i = 0; i < p->nentries; i++) {
-		plan->order[i].k = sort_chunk(p->entries[i].serial, p->entries[i].serial_len, 0);
-		plan->order[i].len = (uint32_t)p->entries[i].serial_len;
-		plan->order[i].idx = (uint32_t)i;
+		keys[i].k = sort_chunk(p->entries[i].serial, p->entries[i].serial_len, 0);
+		keys[i].len = p->entries[i].serial_len;
+		keys[i].idx = (uint32_t)i;
 	}
-	dups = sort_keys(p->entries, plan->order, tmp, p->nentries, 0);
+	dups = sort_keys(p->entries, keys, tmp, p->nentries, 0);
 	free(tmp);
-	if (!dups)
-		return true;
-	for (i = 1; i < p->nentries; i++) {
-		a = plan_entry(p, plan, i - 1);
-		b = plan_entry(p, plan, i);
-		if (crl_serial_cmp(a->serial, a->serial_len, b->serial, b->serial_len) == 0) {
-			crl_hex(b->serial, b->serial_len, hex, sizeof(hex));
-			crl_violation_add(v, "A6", "serial %s is listed twice (entries %u and %u)",
-					  hex, plan->order[i - 1].idx, plan->order[i].idx);
+	tmp = NULL;
+	if (dups) {
+		for (i = 1; i < p->nentries; i++) {
+			a = &p->entries[keys[i - 1].idx];
+			b = &p->entries[keys[i].idx];
+			if (crl_serial_cmp(a->serial, a->serial_len, b->serial, b->serial_len) == 0) {
+				crl_hex(b->serial, b->serial_len, hex, sizeof(hex));
+				crl_violation_add(v, "A6", "serial %s is listed twice (entries %u and %u)",
+						  hex, keys[i - 1].idx, keys[i].idx);
+			}
 		}
+		ll_err_set(err, "A6: %zu duplicate serial(s) in the entry list", dups);
+		goto out;
 	}
-	return ll_err_set(err, "A6: %zu duplicate serial(s) in the entry list", dups);
+	plan->order = malloc(p->nentries * sizeof(*plan->order));
+	if (!plan->order) {
+		ll_err_set(err, "out of memory sorting %zu entries", p->nentries);
+		goto out;
+	}
+	for (i = 0; i < p->nentries; i++)
+		plan->order[i] = keys[i].idx;
+	ok = true;
+out:
+	free(tmp);
+	free(keys);
+	return ok;
 }
 
 static bool build_entries(const struct crl_params *p, struct crl_plan *plan,

@@ -60,13 +60,18 @@ enum {
 #endif
 };
 
+/* One revoked certificate. Packed into 32 bytes (the narrow fields after
+ * the 8-byte ones): a 1M-entry CRL holds a million of these next to its
+ * own DER while it is encoded, so every byte here is a megabyte of peak
+ * memory there. Initialise with designated initialisers: the field order
+ * is chosen for size, not meaning. */
 struct crl_entry {
 	const uint8_t *serial;	/* DER INTEGER content octets, copied exactly (A24) */
-	size_t serial_len;
 	ll_time revoked_at;
-	int reason;		/* CRL_REASON_* */
+	ll_time invalidity;	/* only read when has_invalidity */
+	uint8_t serial_len;	/* 1..64 octets; crl_build refuses others (A24) */
+	int8_t reason;		/* CRL_REASON_* */
 	bool has_invalidity;	/* invalidityDate, only for S/MIME CAs (A34) */
-	ll_time invalidity;
 	bool is_ca;		/* the revoked certificate is a CA certificate (A22, A31) */
 };
 

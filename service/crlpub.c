@@ -238,6 +238,16 @@ static bool stream_rows(struct ctx *c, const char *sql, const char *const *p, bo
 			struct crl_entry *x;
 			const char *rv = PQgetvalue(r, 0, 2);
 			size_t off = arena->len, len = (size_t)PQgetlength(r, 0, 0);
+			int reason = (int16_t)(((uint8_t)rv[0] << 8) | (uint8_t)rv[1]);
+
+			/* crl_entry keeps the length in one octet; crl_build
+			 * refuses anything over 64 octets (A24) anyway */
+			if (len > UINT8_MAX) {
+				ok = ll_err_set(err, "a revoked certificate has a %zu-octet serial; "
+						     "a CRL entry holds at most 64 (A24)", len);
+				PQclear(r);
+				continue;
+			}
 
 			if (*n == *cap) {
 				size_t ncap = *cap ? *cap * 2 : 4096;
@@ -259,11 +269,14 @@ static bool stream_rows(struct ctx *c, const char *sql, const char *const *p, bo
 			memset(x, 0, sizeof(*x));
 			/* an offset for now: the arena may still move */
 			x->serial = (const uint8_t *)(uintptr_t)off;
-			x->serial_len = len;
+			x->serial_len = (uint8_t)len;
 			x->revoked_at = bin_ts(PQgetvalue(r, 0, 1));
-			x->reason = (int16_t)(((uint8_t)rv[0] << 8) | (uint8_t)rv[1]);
-			if (x->reason == 0)
-				x->reason = CRL_REASON_NONE; /* unspecified: no reasonCode (A28) */
+			/* 0 (unspecified) gets no reasonCode (A28); a value that
+			 * does not fit int8_t (the schema allows 0..10) stays one
+			 * that crl_build refuses instead of wrapping onto a real
+			 * reason */
+			x->reason = (int8_t)(reason == 0 ? CRL_REASON_NONE
+					     : reason < INT8_MIN || reason > INT8_MAX ? INT8_MAX : reason);
 			x->is_ca = is_ca;
 			if (!PQgetisnull(r, 0, 3) && c->ca->crl.smime) {
 				x->has_invalidity = true;

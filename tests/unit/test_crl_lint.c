@@ -728,8 +728,10 @@ static void test_build_checks(struct fixture *fx)
 	static const struct crl_partition cap = {"http://crl.example.test/ca.crl", false, true};
 	static const uint8_t s1[] = {0x01}, s2[] = {0x02};
 	struct crl_entry e[2] = {
-		{s1, 1, 0, CRL_REASON_KEY_COMPROMISE, false, 0, false},
-		{s2, 1, 0, CRL_REASON_KEY_COMPROMISE, false, 0, true},
+		{.serial = s1, .serial_len = 1, .revoked_at = 0,
+		 .reason = CRL_REASON_KEY_COMPROMISE},
+		{.serial = s2, .serial_len = 1, .revoked_at = 0,
+		 .reason = CRL_REASON_KEY_COMPROMISE, .is_ca = true},
 	};
 	struct crl_params p;
 	struct crl_violations v;
@@ -1126,8 +1128,9 @@ static void test_hostile(struct fixture *fx)
 	static const struct crl_partition user = {"http://crl.example.test/7.crl", true, false};
 	static const uint8_t s1[] = {0x01}, s2[] = {0x02, 0x03};
 	struct crl_entry e[2] = {
-		{s1, 1, 0, CRL_REASON_KEY_COMPROMISE, false, 0, false},
-		{s2, 2, 0, CRL_REASON_NONE, false, 0, false},
+		{.serial = s1, .serial_len = 1, .revoked_at = 0,
+		 .reason = CRL_REASON_KEY_COMPROMISE},
+		{.serial = s2, .serial_len = 2, .revoked_at = 0, .reason = CRL_REASON_NONE},
 	};
 	struct crl_lint_ctx c;
 	struct crl_params p;

@@ -307,12 +307,19 @@ static void run_issuer(const struct oracle_dir *dir, const char *type)
 	char name[64];
 
 	tc_ca_make(&ca, type);
-	sub[0] = (struct crl_entry){s1, sizeof(s1), now - 7200, CRL_REASON_KEY_COMPROMISE, false, 0, false};
-	sub[1] = (struct crl_entry){s2, sizeof(s2), now - 86400, CRL_REASON_NONE, false, 0, false};
-	sub[2] = (struct crl_entry){s3, sizeof(s3), now - 600, CRL_REASON_PRIVILEGE_WITHDRAWN, false, 0, false};
-	sub[3] = (struct crl_entry){s4, sizeof(s4), now - 3600, CRL_REASON_SUPERSEDED, false, 0, false};
-	ca_e[0] = (struct crl_entry){s1, sizeof(s1), now - 7200, CRL_REASON_CESSATION, false, 0, true};
-	ca_e[1] = (struct crl_entry){s3, sizeof(s3), now - 60, CRL_REASON_KEY_COMPROMISE, false, 0, true};
+	sub[0] = (struct crl_entry){.serial = s1, .serial_len = sizeof(s1),
+				    .revoked_at = now - 7200, .reason = CRL_REASON_KEY_COMPROMISE};
+	sub[1] = (struct crl_entry){.serial = s2, .serial_len = sizeof(s2),
+				    .revoked_at = now - 86400, .reason = CRL_REASON_NONE};
+	sub[2] = (struct crl_entry){.serial = s3, .serial_len = sizeof(s3), .revoked_at = now - 600,
+				    .reason = CRL_REASON_PRIVILEGE_WITHDRAWN};
+	sub[3] = (struct crl_entry){.serial = s4, .serial_len = sizeof(s4),
+				    .revoked_at = now - 3600, .reason = CRL_REASON_SUPERSEDED};
+	ca_e[0] = (struct crl_entry){.serial = s1, .serial_len = sizeof(s1),
+				     .revoked_at = now - 7200,
+				     .reason = CRL_REASON_CESSATION, .is_ca = true};
+	ca_e[1] = (struct crl_entry){.serial = s3, .serial_len = sizeof(s3), .revoked_at = now - 60,
+				     .reason = CRL_REASON_KEY_COMPROMISE, .is_ca = true};
 
 	/* Times around the real clock: certtool judges them against now. */
 	tc_params(&p, &ca);
