@@ -244,6 +244,26 @@ sleep 1.2
 LAG=$(hz "$R2_ADMIN" replica_lag_seconds)
 check "... replica_lag_seconds back to 0 ($LAG)" [ "$(echo "${LAG/absent/99} == 0" | bc 2>/dev/null)" = 1 ]
 
+# ---- NOTIFY on the primary wakes a replica responder early ----------------
+# responder-1 polls only every 30 s now; it also LISTENs on the primary
+# (database.url), so a revocation still shows within 5 s. responder-2
+# (replica only) keeps its 1 s poll.
+sed -i 's/^  poll_interval: 1s$/  poll_interval: 30s/' "$CL/etc/responder-1.yaml"
+kill "$(cat "$CL/run/responder-1.pid")"
+for i in $(seq 1 100); do
+	[ -d "/proc/$(cat "$CL/run/responder-1.pid")" ] || break
+	sleep 0.1
+done
+run "$CLUSTER" start "$CL" responder-1
+check "responder-1 restarted with poll_interval 30s ($OUT)" [ "$RC" -eq 0 ]
+sleep 2 # its first pull and the LISTEN on the primary
+SER5=$(openssl x509 -in "$P/sample-g5-3.pem" -noout -serial | cut -d= -f2)
+run "${SIGNER[@]}" revoke --ca mail-ca-g5 --serial "$SER5" --reason superseded
+check "revoke on the primary ($OUT)" [ "$RC" -eq 0 ]
+until_all 10 revoked g5 3 "$R1_PORT" || true
+check "a 30 s poller on the replica serves it within 5 s: woken by the primary's NOTIFY (${WAITED[$R1_PORT]} s)" \
+	within "${WAITED[$R1_PORT]}" 5
+
 # ---- stop leaves nothing behind -------------------------------------------
 PIDS=$(cat "$CL"/run/*.pid 2>/dev/null | tr '\n' ' ')
 run "$CLUSTER" stop "$CL"
