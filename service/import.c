@@ -6,9 +6,9 @@
  * finished chunks in order, streams their rows to the server and prints
  * their messages, so the output order does not depend on thread timing.
  * Duplicate (issuer, serial) pairs inside one import are only noticed by
- * a 64-bit hash set; when any are seen, SQL merges those groups (an
- * index.txt line and a certificate for one leaf, a precertificate and its
- * final certificate). */
+ * a 64-bit hash set; their rows skip the batch merges and SQL merges each
+ * group at the end (an index.txt line and a certificate for one leaf, a
+ * precertificate and its final certificate). See "merging in batches". */
 #include "import.h"
 
 #include <dirent.h>
@@ -263,6 +263,7 @@ struct chunk {
 	struct ll_buf rows;
 	struct ll_buf msgs;	/* NUL-separated "R|W<text>" lines */
 	uint64_t *keys;		/* hash of (key id, serial) per row */
+	int32_t *kidx;		/* idx of each row */
 	struct item_ref *refs;	/* per item */
 	size_t nkeys, nrefs, cap;
 	int64_t items, rejected, warnings, unchanged;
@@ -328,6 +329,10 @@ static bool chunk_grow(struct chunk *c)
 	if (!r)
 		return false;
 	c->refs = r;
+	int32_t *x = realloc(c->kidx, ncap * sizeof(*x));
+	if (!x)
+		return false;
+	c->kidx = x;
 	c->cap = ncap;
 	return true;
 }
@@ -380,6 +385,7 @@ static void add_row(struct chunk *c, struct row *r, int pos)
 		c->failed = true;
 		return;
 	}
+	c->kidx[c->nkeys] = r->idx;
 	c->keys[c->nkeys++] = fnv1a(fnv1a(14695981039346656037ULL, (const uint8_t *)&r->key_id, 8),
 				    r->serial, r->serial_len);
 	(void)pos;
@@ -792,6 +798,16 @@ static const char *fmt_name(enum import_format f)
 
 /* ---- the import ------------------------------------------------------ */
 
+struct set_ent {
+	uint64_t h; /* 0 = empty */
+	int32_t idx;
+};
+
+struct idx_list {
+	int32_t *v;
+	size_t n, cap;
+};
+
 struct run {
 	struct store *s;
 	const struct import_opts *o;
@@ -808,18 +824,62 @@ struct run {
 	size_t nrefs, refcap;
 	size_t *chunk_base;
 	size_t chunk_base_cap;
-	/* duplicate (issuer, serial) detection */
-	uint64_t *set;
+	/* duplicate (issuer, serial) detection: hash -> idx of its first row */
+	struct set_ent *set;
 	size_t set_cap, set_n;
 	bool dups;
+	/* batched merge (see "merging in batches" below) */
+	bool copying;		/* COPY import_stage is open */
+	bool merging;		/* a batch merge is in flight */
+	bool locked;		/* this transaction holds the import advisory lock */
+	bool aborting;		/* failed: drain_one only frees chunks */
+	int64_t staged;		/* rows sent to import_stage since the last batch merge */
+	int64_t next_try;	/* merge when staged reaches this */
+	int64_t batch_rows;
+	int32_t stage_lo;	/* rows with idx >= stage_lo belong to the next batch */
+	int32_t next_lo;	/* idx just past the last drained chunk */
+	struct idx_list sdup;	/* duplicate rows of the next batch: kept out of it */
+	struct idx_list rfirst, rlater; /* first row already in an earlier batch, later row */
+	struct ll_buf pending;	/* rows drained while a merge runs */
+	int64_t pending_rows;
+	int64_t rest_rows;	/* rows moved to import_rest */
+	struct idx_list mdup;	/* the batch being merged: its duplicate rows */
+	int64_t m_staged;	/* and its size */
 	/* progress */
 	uint64_t done_bytes;
 	struct timespec t0, last;
-	bool copy_failed;
-	struct ll_err copy_err;
 };
 
-static void set_insert(struct run *r, uint64_t h)
+static bool idx_push(struct idx_list *l, int32_t v)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		int32_t *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = v;
+	return true;
+}
+
+/* A repeated hash is a (likely) duplicate (issuer, serial). Both rows are
+ * kept out of batch merges: the final merge groups them. When the first
+ * row already went out with an earlier batch, it is remembered so the
+ * final merge can take its leaf back (restore_firsts). */
+static bool dup_seen(struct run *r, int32_t first, int32_t later)
+{
+	r->dups = true;
+	if (!idx_push(&r->sdup, later))
+		return false;
+	if (first >= r->stage_lo)
+		return idx_push(&r->sdup, first);
+	return idx_push(&r->rfirst, first) && idx_push(&r->rlater, later);
+}
+
+static bool set_insert(struct run *r, uint64_t h, int32_t idx)
 {
 	size_t i;
 
@@ -827,31 +887,29 @@ static void set_insert(struct run *r, uint64_t h)
 		h = 1;
 	if ((r->set_n + 1) * 2 > r->set_cap) {
 		size_t ncap = r->set_cap ? r->set_cap * 2 : (size_t)1 << 16, j;
-		uint64_t *ns = calloc(ncap, sizeof(*ns));
+		struct set_ent *ns = calloc(ncap, sizeof(*ns));
 
-		if (!ns) {
-			r->dups = true; /* cannot tell: let SQL look */
-			return;
-		}
+		if (!ns)
+			return false;
 		for (j = 0; j < r->set_cap; j++) {
-			uint64_t v = r->set[j];
+			uint64_t v = r->set[j].h;
 			if (!v)
 				continue;
-			for (i = v & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
+			for (i = v & (ncap - 1); ns[i].h; i = (i + 1) & (ncap - 1))
 				;
-			ns[i] = v;
+			ns[i] = r->set[j];
 		}
 		free(r->set);
 		r->set = ns;
 		r->set_cap = ncap;
 	}
-	for (i = h & (r->set_cap - 1); r->set[i]; i = (i + 1) & (r->set_cap - 1))
-		if (r->set[i] == h) {
-			r->dups = true;
-			return;
-		}
-	r->set[i] = h;
+	for (i = h & (r->set_cap - 1); r->set[i].h; i = (i + 1) & (r->set_cap - 1))
+		if (r->set[i].h == h)
+			return dup_seen(r, r->set[i].idx, idx);
+	r->set[i].h = h;
+	r->set[i].idx = idx;
 	r->set_n++;
+	return true;
 }
 
 static void progress(struct run *r, bool final)
@@ -907,8 +965,280 @@ static void chunk_free(struct chunk *c)
 	ll_buf_free(&c->rows);
 	ll_buf_free(&c->msgs);
 	free(c->keys);
+	free(c->kidx);
 	free(c->refs);
 	free(c);
+}
+
+/* ---- merging in batches ----------------------------------------------
+ *
+ * Rows stream into import_stage; every BATCH_ROWS rows the COPY ends and
+ * a batch merge is sent asynchronously, so PostgreSQL merges while the
+ * workers keep verifying (the rows drained meanwhile wait in r->pending).
+ * A batch merge only inserts leaves that are new, which is all a fresh
+ * bulk load needs: a row whose (issuer, serial) is already in `leaf`
+ * (an update, a conflict, a re-import) or that the hash set flagged as a
+ * duplicate within the import goes to import_rest instead, and the final
+ * merge treats import_rest exactly as the whole stage used to be treated.
+ * When a duplicate's first row already went out with an earlier batch,
+ * the final merge takes that leaf back out of `leaf` (restore_firsts), so
+ * duplicate groups see every one of their rows, in any input order.
+ * Everything stays in one transaction. */
+
+#define LEAF_COLS "issuer_key_id, serial, not_before, not_after, sha256, der, is_precert," \
+		  " sct_time, cdp, revoked_at, revocation_reason, invalidity_date, source"
+#define BATCH_ROWS 65536
+#define PENDING_MAX ((size_t)96 << 20) /* bytes buffered while a merge runs */
+#define IMPORT_LOCK "1819017218"
+
+/* A batch inserts its new leaves; ON CONFLICT leaves out those already
+ * recorded. $1: idx of the rows flagged as duplicates. */
+static const char batch_ins_sql[] =
+	"INSERT INTO leaf (" LEAF_COLS ") SELECT " LEAF_COLS " FROM import_stage s"
+	" WHERE s.idx <> ALL ($1::int4[]) ON CONFLICT (issuer_key_id, serial) DO NOTHING";
+
+/* Then, only when the batch had duplicates ($1) or left rows out ($2),
+ * they move to import_rest. A left-out row's leaf was recorded before
+ * this transaction: the batch's own leaves are new, and no key repeats
+ * among them (those are the duplicates). */
+static const char batch_rest_sql[] =
+	"INSERT INTO import_rest SELECT * FROM import_stage s WHERE s.idx = ANY ($1::int4[])"
+	" OR ($2::bool AND EXISTS (SELECT 1 FROM leaf l WHERE l.issuer_key_id = s.issuer_key_id"
+	"  AND l.serial = s.serial AND l.xmin <> pg_current_xact_id()::xid))";
+
+static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+
+/* "{1,2,3}" for the int4[] parameter; NULL when out of memory. */
+static char *idx_array_text(const struct idx_list *l)
+{
+	struct ll_buf b;
+	size_t i;
+
+	ll_buf_init(&b, (size_t)1 << 30);
+	if (!ll_buf_putc(&b, '{'))
+		goto fail;
+	for (i = 0; i < l->n; i++)
+		if (!ll_buf_printf(&b, i ? ",%d" : "%d", (int)l->v[i]))
+			goto fail;
+	if (!ll_buf_putc(&b, '}') || !ll_buf_putc(&b, 0))
+		goto fail;
+	return (char *)b.data;
+fail:
+	ll_buf_free(&b);
+	return NULL;
+}
+
+/* Opens COPY import_stage (emptying it first when asked) and sends the
+ * header. One round trip: the TRUNCATE rides with the COPY. */
+static bool copy_begin(struct run *r, bool truncate, struct ll_err *err)
+{
+	PGconn *pg = store_pg(r->s);
+	PGresult *res;
+	ExecStatusType st;
+
+	if (!PQsendQuery(pg, truncate ? "TRUNCATE import_stage; COPY import_stage FROM STDIN (FORMAT binary)"
+				      : "COPY import_stage FROM STDIN (FORMAT binary)"))
+		return ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+	for (;;) {
+		res = PQgetResult(pg);
+		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		PQclear(res);
+		if (st == PGRES_COPY_IN)
+			break;
+		if (st != PGRES_COMMAND_OK) {
+			ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+			while ((res = PQgetResult(pg)) != NULL)
+				PQclear(res);
+			return false;
+		}
+	}
+	r->copying = true;
+	if (PQputCopyData(pg, copy_header, sizeof(copy_header)) != 1)
+		return ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+	return true;
+}
+
+static bool copy_end(struct run *r, struct ll_err *err)
+{
+	static const char trailer[2] = {(char)0xff, (char)0xff};
+	PGconn *pg = store_pg(r->s);
+	PGresult *res;
+	bool ok;
+
+	if (PQputCopyData(pg, trailer, 2) != 1 || PQputCopyEnd(pg, NULL) != 1)
+		return ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+	r->copying = false;
+	res = PQgetResult(pg);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+	PQclear(res);
+	while ((res = PQgetResult(pg)) != NULL)
+		PQclear(res);
+	return ok;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sends the batch merge of import_stage; the rows drained from now on
+ * belong to the next batch. */
+static bool send_merge(struct run *r, struct ll_err *err)
+{
+	PGconn *pg = store_pg(r->s);
+	struct idx_list t;
+	char *dups;
+	const char *params[1];
+	size_t i, n = 0;
+	int sent;
+
+	/* the list may name a first row once per later one */
+	qsort(r->sdup.v, r->sdup.n, sizeof(*r->sdup.v), cmp_i32);
+	for (i = 0; i < r->sdup.n; i++)
+		if (i == 0 || r->sdup.v[i] != r->sdup.v[i - 1])
+			r->sdup.v[n++] = r->sdup.v[i];
+	r->sdup.n = n;
+	dups = idx_array_text(&r->sdup);
+	if (!dups)
+		return ll_err_set(err, "out of memory");
+	params[0] = dups;
+	sent = PQsendQueryParams(pg, batch_ins_sql, 1, NULL, params, NULL, NULL, 0);
+	free(dups);
+	if (!sent)
+		return ll_err_set(err, "database: %s", PQerrorMessage(pg));
+	r->merging = true;
+	t = r->mdup;
+	r->mdup = r->sdup;
+	r->sdup = t;
+	r->sdup.n = 0;
+	r->m_staged = r->staged;
+	r->stage_lo = r->next_lo;
+	r->staged = 0;
+	/* Smaller batches over the last eighth of the input: the merges that
+	 * run after the workers are done (the one in flight and the last
+	 * batch) have the machine to themselves, so keep them short. */
+	r->next_try = r->batch_rows;
+	if (r->in.total_bytes && r->done_bytes * 8 >= r->in.total_bytes * 7 && r->batch_rows >= 4)
+		r->next_try = r->batch_rows / 4;
+	return true;
+}
+
+/* Waits for the batch insert, then moves what it left out to import_rest. */
+static bool collect_merge(struct run *r, struct ll_err *err)
+{
+	PGconn *pg = store_pg(r->s);
+	PGresult *res = PQgetResult(pg);
+	int64_t ins = 0;
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (ok)
+		ins = strtoll(PQcmdTuples(res), NULL, 10);
+	else
+		ll_err_set(err, "database: %s", PQerrorMessage(pg));
+	PQclear(res);
+	while ((res = PQgetResult(pg)) != NULL)
+		PQclear(res);
+	r->merging = false;
+	if (!ok)
+		return false;
+	r->st->imported += ins;
+	if (r->mdup.n || ins + (int64_t)r->mdup.n < r->m_staged) {
+		char *dups = idx_array_text(&r->mdup);
+		const char *params[2] = {dups, ins + (int64_t)r->mdup.n < r->m_staged ? "t" : "f"};
+
+		if (!dups)
+			return ll_err_set(err, "out of memory");
+		res = store_query(r->s, batch_rest_sql, 2, params, err);
+		free(dups);
+		if (!res)
+			return false;
+		r->rest_rows += strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	r->mdup.n = 0;
+	return true;
+}
+
+/* Ends the COPY and sends a batch merge, if the import lock is free. When
+ * another import holds it, the rows stay staged (that import merges
+ * first; this one keeps verifying) and a later batch tries again. */
+static bool start_merge(struct run *r, struct ll_err *err)
+{
+	if (!copy_end(r, err))
+		return false;
+	if (!r->locked) {
+		PGresult *res = store_query(r->s, "SELECT pg_try_advisory_xact_lock(" IMPORT_LOCK ")",
+					    0, NULL, err);
+		if (!res)
+			return false;
+		r->locked = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+	}
+	if (!r->locked) {
+		r->next_try = r->staged + r->batch_rows;
+		return copy_begin(r, false, err);
+	}
+	return send_merge(r, err);
+}
+
+/* Collects the in-flight merge (waiting for it when block, else only if
+ * it is done), then reopens the COPY and sends the rows buffered meanwhile. */
+static bool poll_merge(struct run *r, bool block, struct ll_err *err)
+{
+	PGconn *pg = store_pg(r->s);
+
+	if (!block) {
+		if (!PQconsumeInput(pg))
+			return ll_err_set(err, "database: %s", PQerrorMessage(pg));
+		if (PQisBusy(pg))
+			return true;
+	}
+	if (!collect_merge(r, err) || !copy_begin(r, true, err))
+		return false;
+	if (r->pending.len &&
+	    PQputCopyData(pg, (const char *)r->pending.data, (int)r->pending.len) != 1)
+		return ll_err_set(err, "database: COPY: %s", PQerrorMessage(pg));
+	r->staged = r->pending_rows;
+	r->pending_rows = 0;
+	ll_buf_reset(&r->pending);
+	return true;
+}
+
+/* Sends one finished chunk's rows: to the COPY, or to r->pending while a
+ * merge runs; starts a batch merge when enough rows are staged. */
+static bool stage_rows(struct run *r, struct chunk *c, struct ll_err *err)
+{
+	size_t i;
+
+	if (r->merging && !poll_merge(r, false, err))
+		return false;
+	for (i = 0; i < c->nkeys; i++)
+		if (!set_insert(r, c->keys[i], c->kidx[i]))
+			return ll_err_set(err, "out of memory");
+	r->next_lo = (c->chunk_no + 1) * CHUNK_IDX_SPAN;
+	if (r->merging) {
+		if (!ll_buf_append(&r->pending, c->rows.data, c->rows.len))
+			return ll_err_set(err, "out of memory");
+		r->pending_rows += (int64_t)c->nkeys;
+		/* Back-pressure: when PostgreSQL is the slower side (--no-verify),
+		 * unbounded buffering would make the next batch huge, and a batch
+		 * must fit temp_buffers and work_mem (the trigger's transition
+		 * table) or it spills to temporary files. */
+		if (r->pending_rows >= r->batch_rows || r->pending.len > PENDING_MAX)
+			return poll_merge(r, true, err);
+		return true;
+	}
+	if (c->rows.len &&
+	    PQputCopyData(store_pg(r->s), (const char *)c->rows.data, (int)c->rows.len) != 1)
+		return ll_err_set(err, "database: COPY: %s", PQerrorMessage(store_pg(r->s)));
+	r->staged += (int64_t)c->nkeys;
+	if (r->staged >= r->next_try)
+		return start_merge(r, err);
+	return true;
 }
 
 /* Takes the oldest chunk once finished: streams its rows to the server,
@@ -916,7 +1246,6 @@ static void chunk_free(struct chunk *c)
 static bool drain_one(struct run *r, struct ll_err *err)
 {
 	struct chunk *c = r->fifo_head;
-	size_t i;
 
 	pthread_mutex_lock(&r->pl.mu);
 	while (!c->done)
@@ -932,13 +1261,15 @@ static bool drain_one(struct run *r, struct ll_err *err)
 		chunk_free(c);
 		return false;
 	}
-	if (c->rows.len && !r->copy_failed &&
-	    PQputCopyData(store_pg(r->s), (const char *)c->rows.data, (int)c->rows.len) != 1) {
-		r->copy_failed = true;
-		ll_err_set(&r->copy_err, "database: COPY: %s", PQerrorMessage(store_pg(r->s)));
+	if (r->aborting) {
+		chunk_free(c);
+		return true;
 	}
-	for (i = 0; i < c->nkeys; i++)
-		set_insert(r, c->keys[i]);
+	if (!stage_rows(r, c, err)) {
+		r->aborting = true;
+		chunk_free(c);
+		return false;
+	}
 	if ((size_t)c->chunk_no >= r->chunk_base_cap) {
 		size_t ncap = r->chunk_base_cap ? r->chunk_base_cap * 2 : 1024;
 		size_t *nb = realloc(r->chunk_base, ncap * sizeof(*nb));
@@ -1168,15 +1499,15 @@ static bool merge_duplicates(struct run *r, struct ll_err *err)
 
 	if (!store_exec(r->s,
 		"CREATE TEMP TABLE import_dup ON COMMIT DROP AS "
-		"SELECT issuer_key_id, serial FROM import_stage GROUP BY 1, 2 HAVING count(*) > 1", err))
+		"SELECT issuer_key_id, serial FROM import_rest GROUP BY 1, 2 HAVING count(*) > 1", err))
 		return false;
 	res = store_query(r->s,
 		"WITH bad AS ("
-		" SELECT s.issuer_key_id, s.serial FROM import_stage s JOIN import_dup d USING (issuer_key_id, serial)"
+		" SELECT s.issuer_key_id, s.serial FROM import_rest s JOIN import_dup d USING (issuer_key_id, serial)"
 		" GROUP BY 1, 2 HAVING count(DISTINCT s.not_after) > 1"
 		"  OR count(DISTINCT s.sha256) FILTER (WHERE NOT s.is_precert) > 1"
 		"  OR count(DISTINCT (s.revoked_at, s.revocation_reason)) FILTER (WHERE s.revoked_at IS NOT NULL) > 1),"
-		" del AS (DELETE FROM import_stage s USING bad b"
+		" del AS (DELETE FROM import_rest s USING bad b"
 		"  WHERE s.issuer_key_id = b.issuer_key_id AND s.serial = b.serial"
 		"  RETURNING s.idx, s.serial, s.issuer_key_id, s.weight)"
 		" SELECT d.idx, encode(d.serial, 'hex'), coalesce(k.name, '?'),"
@@ -1201,35 +1532,89 @@ static bool merge_duplicates(struct run *r, struct ll_err *err)
 		" (array_agg(revocation_reason) FILTER (WHERE revoked_at IS NOT NULL))[1] AS revocation_reason,"
 		" max(invalidity_date) AS invalidity_date,"
 		" (array_agg(source ORDER BY is_precert, idx))[1] AS source"
-		" FROM import_stage s JOIN import_dup d USING (issuer_key_id, serial) GROUP BY issuer_key_id, serial",
+		" FROM import_rest s JOIN import_dup d USING (issuer_key_id, serial) GROUP BY issuer_key_id, serial",
 		err))
 		return false;
-	if (!store_exec(r->s, "DELETE FROM import_stage s USING import_dup d"
+	if (!store_exec(r->s, "DELETE FROM import_rest s USING import_dup d"
 			      " WHERE s.issuer_key_id = d.issuer_key_id AND s.serial = d.serial", err))
 		return false;
 	return store_exec(r->s,
-		"INSERT INTO import_stage (idx, weight, issuer_key_id, serial, not_before, not_after, sha256,"
+		"INSERT INTO import_rest (idx, weight, issuer_key_id, serial, not_before, not_after, sha256,"
 		" der, is_precert, sct_time, cdp, revoked_at, revocation_reason, invalidity_date, source)"
 		" SELECT idx, weight, issuer_key_id, serial, not_before, not_after, sha256, der, is_precert,"
 		" sct_time, cdp, revoked_at, revocation_reason, invalidity_date, source FROM import_merged",
 		err);
 }
 
+/* Takes back the leaves that earlier batches inserted from the first row
+ * of a duplicate group, as import_rest rows, so the group merges as a
+ * whole. A leaf is taken only if this transaction created it (xmin): the
+ * hash set may, very rarely, pair rows whose keys differ, and then the
+ * later row's key may name a leaf that was there before. Returns the
+ * number of rows taken back, or -1. */
+static int64_t restore_firsts(struct run *r, struct ll_err *err)
+{
+	char *firsts = idx_array_text(&r->rfirst), *laters = idx_array_text(&r->rlater);
+	const char *params[2] = {firsts, laters};
+	PGresult *res = NULL;
+	int64_t n = -1;
+
+	if (!firsts || !laters) {
+		ll_err_set(err, "out of memory");
+		goto out;
+	}
+	res = store_query(r->s,
+		"WITH p AS (SELECT DISTINCT ON (u.f) u.f, b.issuer_key_id, b.serial"
+		"  FROM unnest($1::int4[], $2::int4[]) AS u(f, l) JOIN import_rest b ON b.idx = u.l"
+		"  ORDER BY u.f),"
+		" del AS (DELETE FROM leaf l USING p"
+		"  WHERE l.issuer_key_id = p.issuer_key_id AND l.serial = p.serial"
+		"  AND l.xmin = pg_current_xact_id()::xid"
+		"  RETURNING p.f, l.issuer_key_id, l.serial, l.not_before, l.not_after, l.sha256, l.der,"
+		"  l.is_precert, l.sct_time, l.cdp, l.revoked_at, l.revocation_reason, l.invalidity_date,"
+		"  l.source)"
+		" INSERT INTO import_rest (idx, weight, " LEAF_COLS ")"
+		" SELECT f, 1, " LEAF_COLS " FROM del",
+		2, params, err);
+	if (res)
+		n = strtoll(PQcmdTuples(res), NULL, 10);
+out:
+	PQclear(res);
+	free(firsts);
+	free(laters);
+	return n;
+}
+
+/* The rest of the stage (after the last batch) goes in one more batch,
+ * then import_rest (rows that update or conflict with recorded leaves,
+ * duplicates within the import) merges into `leaf`. */
 static bool merge_into_leaf(struct run *r, struct ll_err *err)
 {
 	PGresult *res;
 	bool ok = true;
-	int64_t n;
+	int64_t n, extra = 0;
 
 	/* Only one import merges at a time: concurrent imports of
 	 * overlapping inputs then see each other's rows and never insert a
 	 * leaf twice (the unique key would also stop that, with an error). */
-	if (!store_exec(r->s, "SELECT pg_advisory_xact_lock(1819017218)", err))
+	if (!r->locked && !store_exec(r->s, "SELECT pg_advisory_xact_lock(" IMPORT_LOCK ")", err))
 		return false;
+	r->locked = true;
+	if (r->staged > 0 && (!send_merge(r, err) || !collect_merge(r, err)))
+		return false;
+	if (r->rfirst.n) {
+		n = restore_firsts(r, err);
+		if (n < 0)
+			return false;
+		r->st->imported -= n; /* counted again below, as part of their group */
+		r->rest_rows += n;
+	}
+	if (r->rest_rows == 0)
+		return true;
 	if (r->dups && !merge_duplicates(r, err))
 		return false;
 	res = store_query(r->s,
-		"WITH del AS (DELETE FROM import_stage s USING leaf l"
+		"WITH del AS (DELETE FROM import_rest s USING leaf l"
 		" WHERE l.issuer_key_id = s.issuer_key_id AND l.serial = s.serial AND ("
 		"  l.not_after <> s.not_after"
 		"  OR (s.sha256 IS NOT NULL AND l.sha256 IS NOT NULL AND s.sha256 <> l.sha256"
@@ -1261,7 +1646,7 @@ static bool merge_into_leaf(struct run *r, struct ll_err *err)
 		" revoked_at = coalesce(l.revoked_at, s.revoked_at),"
 		" revocation_reason = CASE WHEN l.revoked_at IS NULL THEN s.revocation_reason ELSE l.revocation_reason END,"
 		" invalidity_date = coalesce(l.invalidity_date, s.invalidity_date)"
-		" FROM import_stage s"
+		" FROM import_rest s"
 		" WHERE l.issuer_key_id = s.issuer_key_id AND l.serial = s.serial AND ("
 		"  (s.der IS NOT NULL AND (l.der IS NULL OR (l.is_precert AND NOT s.is_precert)))"
 		"  OR (l.not_before IS NULL AND s.not_before IS NOT NULL)"
@@ -1274,29 +1659,35 @@ static bool merge_into_leaf(struct run *r, struct ll_err *err)
 	if (!ok)
 		return false;
 	r->st->imported += n;
-	n = sql_count(r->s,
-		"WITH src AS MATERIALIZED (SELECT * FROM import_stage s WHERE NOT EXISTS"
-		" (SELECT 1 FROM leaf l WHERE l.issuer_key_id = s.issuer_key_id AND l.serial = s.serial)),"
-		" ins AS (INSERT INTO leaf (issuer_key_id, serial, not_before, not_after, sha256, der,"
-		"  is_precert, sct_time, cdp, revoked_at, revocation_reason, invalidity_date, source)"
-		"  SELECT issuer_key_id, serial, not_before, not_after, sha256, der, is_precert, sct_time,"
-		"  cdp, revoked_at, revocation_reason, invalidity_date, source FROM src"
-		"  ORDER BY issuer_key_id, serial RETURNING 1)"
-		" SELECT (SELECT coalesce(sum(weight), 0) FROM src) + 0 * (SELECT count(*) FROM ins)",
-		err, &ok);
-	if (!ok)
+	if (r->dups) {
+		/* a merged group counts its items */
+		extra = sql_count(r->s,
+			"SELECT coalesce(sum(weight - 1), 0) FROM import_rest s WHERE s.weight > 1"
+			" AND NOT EXISTS (SELECT 1 FROM leaf l"
+			"  WHERE l.issuer_key_id = s.issuer_key_id AND l.serial = s.serial)",
+			err, &ok);
+		if (!ok)
+			return false;
+	}
+	res = store_query(r->s,
+		"INSERT INTO leaf (" LEAF_COLS ") SELECT " LEAF_COLS " FROM import_rest s"
+		" WHERE NOT EXISTS (SELECT 1 FROM leaf l"
+		"  WHERE l.issuer_key_id = s.issuer_key_id AND l.serial = s.serial)",
+		0, NULL, err);
+	if (!res)
 		return false;
-	r->st->imported += n;
+	n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	r->st->imported += n + extra;
 	return true;
 }
 
 bool import_run(struct store *s, const struct catab *t, const struct import_opts *o,
 		char *const *paths, int npaths, struct import_stats *st, struct ll_err *err)
 {
-	static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	struct run r;
 	int i;
-	bool ok = false, copying = false, started = false;
+	bool ok = false, started = false;
 	size_t k;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -1310,6 +1701,16 @@ bool import_run(struct store *s, const struct catab *t, const struct import_opts
 	pthread_cond_init(&r.pl.fin, NULL);
 	r.pl.t = t;
 	r.pl.verify = o->verify;
+	/* LASTLEAF_IMPORT_BATCH_ROWS: for tests, which need many batches from
+	 * small inputs to exercise merges across batches */
+	{
+		const char *b = getenv("LASTLEAF_IMPORT_BATCH_ROWS");
+		long v = b ? strtol(b, NULL, 10) : 0;
+
+		r.batch_rows = v > 0 ? v : BATCH_ROWS;
+	}
+	r.next_try = r.batch_rows;
+	ll_buf_init(&r.pending, PENDING_MAX + ((size_t)64 << 20));
 	if (o->issuer) {
 		r.pl.only = catab_by_name(t, o->issuer);
 		if (!r.pl.only) {
@@ -1354,22 +1755,21 @@ bool import_run(struct store *s, const struct catab *t, const struct import_opts
 	started = true;
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 
-	if (!store_begin(s, err) || !store_exec(s, stage_ddl, err))
+	/* The stage holds a batch plus the rows buffered meanwhile (~100 MB);
+	 * the default 8 MB of temp_buffers would send it through the kernel.
+	 * Only settable before the session first touches a temporary table,
+	 * so a failure here is harmless and ignored. */
+	PQclear(PQexec(store_pg(s), "SET temp_buffers = '256MB'"));
+	/* JIT would compile every batch merge (its estimated cost is inflated
+	 * by the per-row probes) for no gain: the work per row is I/O. */
+	/* work_mem: the leaf_month trigger's transition table holds a whole
+	 * batch (~50 MB); below that it goes to a temporary file. */
+	if (!store_begin(s, err) || !store_exec(s, "SET LOCAL jit = off", err) ||
+	    !store_exec(s, "SET LOCAL work_mem = '128MB'", err) ||
+	    !store_exec(s, stage_ddl, err) ||
+	    !store_exec(s, "CREATE TEMP TABLE import_rest (LIKE import_stage) ON COMMIT DROP", err) ||
+	    !copy_begin(&r, false, err))
 		goto out;
-	{
-		PGresult *res = PQexec(store_pg(s), "COPY import_stage FROM STDIN (FORMAT binary)");
-		if (PQresultStatus(res) != PGRES_COPY_IN) {
-			ll_err_set(err, "database: COPY: %s", PQerrorMessage(store_pg(s)));
-			PQclear(res);
-			goto out;
-		}
-		PQclear(res);
-	}
-	copying = true;
-	if (PQputCopyData(store_pg(s), copy_header, sizeof(copy_header)) != 1) {
-		ll_err_set(err, "database: COPY: %s", PQerrorMessage(store_pg(s)));
-		goto out;
-	}
 	for (k = 0; k < r.in.n; k++) {
 		struct input_file *f = &r.in.files[k];
 		struct stat stt;
@@ -1415,31 +1815,10 @@ bool import_run(struct store *s, const struct catab *t, const struct import_opts
 		if (!drain_one(&r, err))
 			goto out;
 	progress(&r, true);
-	if (r.copy_failed) {
-		*err = r.copy_err;
+	if (r.merging && !poll_merge(&r, true, err))
 		goto out;
-	}
-	{
-		static const char trailer[2] = {(char)0xff, (char)0xff};
-		PGresult *res;
-
-		if (PQputCopyData(store_pg(s), trailer, 2) != 1 || PQputCopyEnd(store_pg(s), NULL) != 1) {
-			ll_err_set(err, "database: COPY: %s", PQerrorMessage(store_pg(s)));
-			goto out;
-		}
-		copying = false;
-		res = PQgetResult(store_pg(s));
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			ll_err_set(err, "database: COPY: %s", PQerrorMessage(store_pg(s)));
-			PQclear(res);
-			while ((res = PQgetResult(store_pg(s))) != NULL)
-				PQclear(res);
-			goto out;
-		}
-		PQclear(res);
-		while ((res = PQgetResult(store_pg(s))) != NULL)
-			PQclear(res);
-	}
+	if (!copy_end(&r, err))
+		goto out;
 	if (!merge_into_leaf(&r, err))
 		goto out;
 	st->unchanged = st->items - st->rejected - st->conflicts - st->imported;
@@ -1482,6 +1861,7 @@ bool import_run(struct store *s, const struct catab *t, const struct import_opts
 oom:
 	ll_err_set(err, "out of memory");
 out:
+	r.aborting = true;
 	if (started) {
 		/* finish outstanding chunks before tearing the pool down */
 		while (r.fifo_head) {
@@ -1496,7 +1876,7 @@ out:
 	}
 	for (i = 0; i < r.nthreads; i++)
 		pthread_join(r.threads[i], NULL);
-	if (copying)
+	if (r.copying)
 		PQputCopyEnd(store_pg(s), "import aborted");
 	if (!ok) {
 		PGresult *res;
@@ -1514,6 +1894,11 @@ out:
 	free(r.refs);
 	free(r.chunk_base);
 	free(r.set);
+	free(r.sdup.v);
+	free(r.mdup.v);
+	free(r.rfirst.v);
+	free(r.rlater.v);
+	ll_buf_free(&r.pending);
 	pthread_mutex_destroy(&r.pl.mu);
 	pthread_cond_destroy(&r.pl.work);
 	pthread_cond_destroy(&r.pl.fin);

@@ -2,8 +2,13 @@
  * records into the inventory. Inputs are split into chunks that worker
  * threads parse (bounded DER walk), match to their issuing key and
  * verify; the main thread streams the rows into PostgreSQL with binary
- * COPY into a temporary table, and one transaction merges them into
- * `leaf`. A failed import leaves nothing behind. */
+ * COPY into a temporary table, which is merged into `leaf` in batches
+ * while the workers keep verifying (new leaves), then once at the end
+ * (updates, conflicts, duplicates within the import). All of it is one
+ * transaction: a failed import leaves nothing behind.
+ *
+ * Environment: LASTLEAF_IMPORT_BATCH_ROWS (tests only) sets the batch
+ * size, default 65536 rows, so small inputs can span many batches. */
 #ifndef LL_IMPORT_H
 #define LL_IMPORT_H
 
