@@ -702,7 +702,8 @@ static bool walk_dir(struct inputs *in, const char *dir, int depth, struct ll_er
 			goto out;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmpstr);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmpstr);
 	for (i = 0; i < n; i++) {
 		struct stat st;
 
@@ -1097,7 +1098,8 @@ static bool send_merge(struct run *r, struct ll_err *err)
 	int sent;
 
 	/* the list may name a first row once per later one */
-	qsort(r->sdup.v, r->sdup.n, sizeof(*r->sdup.v), cmp_i32);
+	if (r->sdup.n > 1) /* v may be NULL when empty: qsort must not see it */
+		qsort(r->sdup.v, r->sdup.n, sizeof(*r->sdup.v), cmp_i32);
 	for (i = 0; i < r->sdup.n; i++)
 		if (i == 0 || r->sdup.v[i] != r->sdup.v[i - 1])
 			r->sdup.v[n++] = r->sdup.v[i];
@@ -1291,7 +1293,8 @@ static bool drain_one(struct run *r, struct ll_err *err)
 		r->refs = nr;
 		r->refcap = ncap;
 	}
-	memcpy(r->refs + r->nrefs, c->refs, c->nrefs * sizeof(*c->refs));
+	if (c->nrefs)
+		memcpy(r->refs + r->nrefs, c->refs, c->nrefs * sizeof(*c->refs));
 	r->nrefs += c->nrefs;
 	r->st->items += c->items;
 	r->st->unchanged += c->unchanged;
