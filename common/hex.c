@@ -15,7 +15,7 @@ void ll_hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hexval(int c)
+int ll_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -38,7 +38,7 @@ bool ll_hex_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 
 		if (*in == ':')
 			continue;
-		v = hexval((unsigned char)*in);
+		v = ll_hex_value((unsigned char)*in);
 		if (v < 0)
 			return false;
 		if (hi < 0) {
@@ -67,7 +67,7 @@ bool ll_serial_from_hex(const char *in, uint8_t *out, size_t cap, size_t *outlen
 	for (; *in; in++) {
 		if (*in == ':')
 			continue;
-		if (hexval((unsigned char)*in) < 0 || nd + 2 >= sizeof(digits))
+		if (ll_hex_value((unsigned char)*in) < 0 || nd + 2 >= sizeof(digits))
 			return false;
 		digits[nd++] = *in;
 	}

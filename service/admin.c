@@ -3,6 +3,8 @@
  * never logs a token, a header value or key material. */
 #include "admin.h"
 
+#include "lllog.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -57,17 +59,11 @@ struct admin {
 
 void admin_logf(const char *level, const char *fmt, ...)
 {
-	char ts[LL_TIME_RFC3339_LEN], msg[600];
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ll_vlogfmt(level, fmt, ap);
 	va_end(ap);
-	for (i = 0; msg[i]; i++)
-		if (msg[i] == '"' || (unsigned char)msg[i] < 0x20)
-			msg[i] = '\'';
-	fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", ll_time_format_rfc3339(ll_now(), ts), level, msg);
 }
 
 /* "host:port" or "[v6]:port" -> host, port 1..65535. */

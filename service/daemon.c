@@ -36,6 +36,7 @@
 #include "crlpub.h"
 #include "hex.h"
 #include "json.h"
+#include "lllog.h"
 #include "issuer.h"
 #include "keys.h"
 #include "ocsp.h"
@@ -120,22 +121,6 @@ struct daemon {
 	struct notifier *notifier;
 	atomic_int retire_pending; /* executed plans with follow-up steps not done */
 };
-
-static void logfmt(const char *level, const char *fmt, ...) LL_PRINTF(2, 3);
-static void logfmt(const char *level, const char *fmt, ...)
-{
-	char ts[LL_TIME_RFC3339_LEN], msg[1200];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (i = 0; msg[i]; i++)
-		if (msg[i] == '"' || msg[i] == '\n')
-			msg[i] = '\'';
-	fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", ll_time_format_rfc3339(ll_now(), ts), level, msg);
-}
 
 /* ---- live signing (nonce echo, several CertIDs, signed unknown) ----- */
 
@@ -261,11 +246,11 @@ static enum ocsp_resp_status live_sign(void *arg, int64_t issuer_id, const struc
 		if (signed_ok)
 			keys_meter_observe(sv->meter, since_mono(&t0));
 		if (!signed_ok) {
-			logfmt("error", "live signing for %s failed: %s", sv->ca->name, err.msg);
+			ll_logfmt("error", "live signing for %s failed: %s", sv->ca->name, err.msg);
 			st = OCSP_INTERNAL_ERROR;
 		}
 	} else {
-		logfmt("error", "no signer for %s: %s", sv->ca->name, err.msg);
+		ll_logfmt("error", "no signer for %s: %s", sv->ca->name, err.msg);
 		st = OCSP_INTERNAL_ERROR;
 	}
 	pthread_mutex_unlock(&slot->mu);
@@ -464,7 +449,7 @@ static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
 				      atoll(PQgetvalue(q, 0, 0)) < max;
 			PQclear(q);
 			if (behind) {
-				logfmt("warn", "the database's change sequence is behind ours (restored from "
+				ll_logfmt("warn", "the database's change sequence is behind ours (restored from "
 					       "a backup?): reloading every response");
 				atomic_store(&d->last_seq, 0);
 				continue;
@@ -535,7 +520,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 			o.only_serial_len = sl;
 			o.meter = meter_for(d, ca);
 			if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
-				logfmt("error", "re-signing after a revocation (%s) failed: %s", ca->name, err.msg);
+				ll_logfmt("error", "re-signing after a revocation (%s) failed: %s", ca->name, err.msg);
 			else
 				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
 		}
@@ -556,7 +541,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 				o.only_serial_len = sl;
 				o.meter = meter_for(d, ca);
 			if (!presign_ca(s, d->cfg, ca, &o, &st, NULL, &err))
-					logfmt("error", "re-signing for a revoked CA certificate failed: %s",
+					ll_logfmt("error", "re-signing for a revoked CA certificate failed: %s",
 					       err.msg);
 			}
 			if (ca)
@@ -569,7 +554,7 @@ static void on_notify(struct daemon *d, struct store *s, const char *chan, const
 		for (i = 0; i < d->nserved; i++) {
 			o.meter = d->served[i].meter;
 			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
-				logfmt("error", "signing imported leaves of %s failed: %s",
+				ll_logfmt("error", "signing imported leaves of %s failed: %s",
 				       d->served[i].ca->name, err.msg);
 			else
 				atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
@@ -592,7 +577,7 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 			char ev[1200];
 			struct json_out j;
 
-			logfmt("error", "retirement run failed: %s", err.msg);
+			ll_logfmt("error", "retirement run failed: %s", err.msg);
 			json_init(&j);
 			json_obj_begin(&j);
 			json_kv_str(&j, "event", "failure");
@@ -604,7 +589,7 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 		} else {
 			atomic_store(&d->retire_pending, pending);
 			if (executed || pending)
-				logfmt(pending ? "warn" : "info",
+				ll_logfmt(pending ? "warn" : "info",
 				       "retirement: executed %d plan(s), %d with steps pending", executed, pending);
 		}
 		notifier_scan(d->notifier, s);
@@ -619,10 +604,10 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 
 			o.meter = d->served[i].meter;
 			if (!presign_ca(s, d->cfg, d->served[i].ca, &o, &st, NULL, &err))
-				logfmt("error", "re-signing sweep for %s failed: %s", d->served[i].ca->name,
+				ll_logfmt("error", "re-signing sweep for %s failed: %s", d->served[i].ca->name,
 				       err.msg);
 			else if (st.responses)
-				logfmt("info", "re-signed %lld responses for %s", (long long)st.responses,
+				ll_logfmt("info", "re-signed %lld responses for %s", (long long)st.responses,
 				       d->served[i].ca->name);
 			atomic_fetch_add(&d->signed_responses, (unsigned long long)st.responses);
 		}
@@ -658,16 +643,16 @@ static void run_timers(struct daemon *d, struct store *s, ll_time *last_sweep, l
 		if (!cd->due || now < cd->due)
 			continue;
 		if (!crlpub_generate_since(s, d->cfg, cd->ca, cd->since, &res, &err)) {
-			logfmt("error", "CRL generation for %s failed (retry in a minute): %s", cd->ca->name,
+			ll_logfmt("error", "CRL generation for %s failed (retry in a minute): %s", cd->ca->name,
 			       err.msg);
 			cd->due = now + 60;
 			continue;
 		}
 		cd->due = 0;
 		if (res.skipped)
-			logfmt("info", "CRL for %s already generated by another signer", cd->ca->name);
+			ll_logfmt("info", "CRL for %s already generated by another signer", cd->ca->name);
 		else if (res.signed_crls)
-			logfmt("info", "published %d CRL(s) for %s", res.published, cd->ca->name);
+			ll_logfmt("info", "published %d CRL(s) for %s", res.published, cd->ca->name);
 		atomic_fetch_add(&d->crls_signed, (unsigned long long)res.signed_crls);
 	}
 }
@@ -705,7 +690,7 @@ static void measure_clock(struct daemon *d, struct store *s)
 	ok = d->cfg->clock_max_skew <= 0 || (skew <= (double)d->cfg->clock_max_skew &&
 					     skew >= -(double)d->cfg->clock_max_skew);
 	if (ok != atomic_load(&d->clock_ok))
-		logfmt(ok ? "info" : "error", "clock skew %+.3f s against PostgreSQL: signing %s (D1)", skew,
+		ll_logfmt(ok ? "info" : "error", "clock skew %+.3f s against PostgreSQL: signing %s (D1)", skew,
 		       ok ? "resumed" : "REFUSED until the clock is fixed");
 	atomic_store(&d->clock_ok, ok);
 }
@@ -741,7 +726,7 @@ static void *sync_main(void *arg)
 				s = NULL;
 				atomic_store(&d->db_up, false);
 				atomic_fetch_add(&d->db_errors, 1);
-				logfmt("warn", "database unreachable, serving from memory (retry in %d s): %s",
+				ll_logfmt("warn", "database unreachable, serving from memory (retry in %d s): %s",
 				       backoff, err.msg);
 				for (int k = 0; k < backoff * 10 && !atomic_load(&d->stop); k++)
 					usleep(100000);
@@ -750,7 +735,7 @@ static void *sync_main(void *arg)
 			}
 			backoff = 1;
 			atomic_store(&d->db_up, true);
-			logfmt("info", "database connected (%s%s)",
+			ll_logfmt("info", "database connected (%s%s)",
 			       d->use_replica ? "database.replica_url" : store_describe_source(d->cfg),
 			       standby ? ", a hot standby: polling" : "");
 		}
@@ -776,7 +761,7 @@ static void *sync_main(void *arg)
 			struct ocsp_table_stats ts;
 
 			ocsp_table_stats(d->table, &ts);
-			logfmt("info", "loaded %zu responses (%zu bytes) into memory; serving", ts.entries,
+			ll_logfmt("info", "loaded %zu responses (%zu bytes) into memory; serving", ts.entries,
 			       ts.bytes);
 			atomic_store(&d->loaded, true);
 		}
@@ -841,7 +826,7 @@ static void *sync_main(void *arg)
 dberr:
 		atomic_fetch_add(&d->db_errors, 1);
 		atomic_store(&d->db_up, false);
-		logfmt("warn", "database connection lost, serving from memory: %s",
+		ll_logfmt("warn", "database connection lost, serving from memory: %s",
 		       PQerrorMessage(store_pg(s)));
 		store_close(s);
 		s = NULL;
@@ -1090,7 +1075,7 @@ static void on_signal(evutil_socket_t sig, short ev, void *arg)
 	struct event_base *base = arg;
 
 	(void)ev;
-	logfmt("info", "%s received: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	ll_logfmt("info", "%s received: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	event_base_loopbreak(base);
 }
 
@@ -1123,14 +1108,14 @@ static void on_hup(evutil_socket_t sig, short ev, void *arg)
 				EVP_PKEY_free(d->served[i].sign_key);
 				d->served[i].sign_key = nk;
 			} else {
-				logfmt("error", "SIGHUP: keeping the old key for %s: %s",
+				ll_logfmt("error", "SIGHUP: keeping the old key for %s: %s",
 				       d->served[i].ca->name, err.msg);
 			}
 		}
 		for (k = 0; k < sv->nslots; k++)
 			pthread_mutex_unlock(&sv->slots[k].mu);
 	}
-	logfmt("info", "SIGHUP: keys reloaded");
+	ll_logfmt("info", "SIGHUP: keys reloaded");
 }
 
 static const char serve_usage[] =
@@ -1251,7 +1236,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		if (d->cfg->clock_max_skew > 0 && (skew > (double)d->cfg->clock_max_skew ||
 						    skew < -(double)d->cfg->clock_max_skew)) {
 			atomic_store(&d->clock_ok, false);
-			logfmt("error", "clock skew %+.3f s against PostgreSQL is over clock.max_skew (%lld s): "
+			ll_logfmt("error", "clock skew %+.3f s against PostgreSQL is over clock.max_skew (%lld s): "
 			       "nothing will be signed until it is fixed (D1)", skew,
 			       (long long)d->cfg->clock_max_skew);
 		}
@@ -1261,7 +1246,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (d->nserved == 0)
-		logfmt("warn", "no CA has a cas[].ocsp block: OCSP answers will all be unauthorized");
+		ll_logfmt("warn", "no CA has a cas[].ocsp block: OCSP answers will all be unauthorized");
 	/* signer: make sure every live leaf has a fresh response before the
 	 * responder says it is ready */
 	if ((d->roles & ROLE_SIGNER) && atomic_load(&d->clock_ok)) {
@@ -1276,7 +1261,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 			if (st.responses)
-				logfmt("info", "pre-signed %lld responses for %s in %.1f s",
+				ll_logfmt("info", "pre-signed %lld responses for %s in %.1f s",
 				       (long long)st.responses, d->served[i].ca->name, st.seconds);
 		}
 	}
@@ -1332,7 +1317,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    event_add(sighup, NULL))
 		goto out;
 	for (i = 0; d->http && i < d->cfg->ocsp_listen.n; i++)
-		logfmt("info", "OCSP responder listening on %s (port %d)", d->cfg->ocsp_listen.addrs[i],
+		ll_logfmt("info", "OCSP responder listening on %s (port %d)", d->cfg->ocsp_listen.addrs[i],
 		       ocsp_http_port(d->http, i));
 	event_base_dispatch(base);
 	rc = CLI_OK;
@@ -1358,6 +1343,6 @@ out:
 	store_close(s);
 	free(d);
 	if (rc == CLI_OK)
-		logfmt("info", "stopped");
+		ll_logfmt("info", "stopped");
 	return rc;
 }

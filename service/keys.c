@@ -8,6 +8,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "keys.h"
 
+#include "hex.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,17 +145,6 @@ struct p11_uri {
 	bool has_pin_value, has_object, has_type;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [v, v+len) into out (NUL-terminated); false on a bad
  * escape, an embedded NUL, or overflow. */
 static bool pct_decode(const char *v, size_t len, char *out, size_t n)
@@ -168,8 +159,8 @@ static bool pct_decode(const char *v, size_t len, char *out, size_t n)
 
 			if (i + 2 >= len)
 				return false;
-			hi = hexval(v[i + 1]);
-			lo = hexval(v[i + 2]);
+			hi = ll_hex_value((unsigned char)v[i + 1]);
+			lo = ll_hex_value((unsigned char)v[i + 2]);
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return false; /* a bad escape, or %00 */
 			c = hi << 4 | lo;
