@@ -286,7 +286,7 @@ static void send_json_error(struct evhttp_request *req, int code, const char *re
 	evbuffer_free(b);
 }
 
-static const char *peer_of(struct evhttp_request *req)
+const char *admin_peer(struct evhttp_request *req)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	char *addr = NULL;
@@ -294,7 +294,7 @@ static const char *peer_of(struct evhttp_request *req)
 
 	if (c)
 		evhttp_connection_get_peer(c, &addr, &port);
-	return addr ? addr : "?";
+	return addr ? addr : "";
 }
 
 /* The connection's TLS object, or NULL on a plain connection. */
@@ -401,7 +401,7 @@ static bool admin_allowed(struct admin_route_ent *r, struct evhttp_request *req,
 		break;
 	case AUTH_WRONG:
 		/* a wrong token is refused even beside a valid certificate */
-		admin_logf("warn", "admin: wrong bearer token from %s for %s", peer_of(req),
+		admin_logf("warn", "admin: wrong bearer token from %s for %s", admin_peer(req),
 			  evhttp_request_get_uri(req));
 		send_json_error(req, 403, "Forbidden", "wrong credential");
 		return false;

@@ -62,6 +62,8 @@ const char *admin_actor(const struct admin *a);
 const struct cfg *admin_cfg(const struct admin *a);
 /* One logfmt line on stderr ("ts=... level=... msg=..."), as the daemon
  * writes them. Never pass a credential. */
+/* The client's address, or "" when unknown (for logs and audit rows). */
+const char *admin_peer(struct evhttp_request *req);
 void admin_logf(const char *level, const char *fmt, ...) LL_PRINTF(2, 3);
 /* NULL is a no-op. */
 void admin_free(struct admin *a);

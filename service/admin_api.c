@@ -484,17 +484,6 @@ static bool sha_member(struct api_call *c, uint8_t sha[32], char hex[65], bool *
 	return true;
 }
 
-static const char *peer_addr(struct evhttp_request *req)
-{
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	char *addr = NULL;
-	ev_uint16_t port = 0;
-
-	if (conn)
-		evhttp_connection_get_peer(conn, &addr, &port);
-	return addr ? addr : "";
-}
-
 /* Appends the "admin-api.*" audit row: who called (the credential, which
  * the module's own row cannot name yet), from where, with what, and the
  * outcome. Its own statement after the module's transaction: a failure
@@ -510,7 +499,7 @@ static void call_audit(struct api_call *c, struct store *s, int code, const char
 
 	json_init(&args);
 	json_obj_begin(&args);
-	json_kv_str(&args, "remote", peer_addr(c->req));
+	json_kv_str(&args, "remote", admin_peer(c->req));
 	json_obj_key_begin(&args, "request");
 	for (i = 0; i < c->body.n; i++) {
 		const struct aj_field *f = &c->body.f[i];

@@ -18,7 +18,6 @@
 #include "x509util.h"
 #include "x509walk.h"
 
-#define PG_EPOCH_OFFSET 946684800LL
 #define DEFAULT_SUBSCRIBER_NEXT_UPDATE (7 * 86400)
 #define DEFAULT_CA_NEXT_UPDATE (90 * 86400)
 #define PART_FULL (-1)
@@ -48,25 +47,6 @@ struct ctx {
 	bool final;
 	const char *since;	/* skip when a CRL was recorded after this (daemon) */
 };
-
-static uint64_t be64(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | u[i];
-	return v;
-}
-
-static ll_time bin_ts(const char *p)
-{
-	int64_t us = (int64_t)be64(p);
-
-	/* floor division: revocation times are whole seconds anyway */
-	return (us >= 0 ? us / 1000000 : (us - 999999) / 1000000) + PG_EPOCH_OFFSET;
-}
 
 static void logf_(struct ctx *c, const char *fmt, ...) LL_PRINTF(2, 3);
 static void logf_(struct ctx *c, const char *fmt, ...)
@@ -270,7 +250,7 @@ static bool stream_rows(struct ctx *c, const char *sql, const char *const *p, bo
 			/* an offset for now: the arena may still move */
 			x->serial = (const uint8_t *)(uintptr_t)off;
 			x->serial_len = (uint8_t)len;
-			x->revoked_at = bin_ts(PQgetvalue(r, 0, 1));
+			x->revoked_at = store_bin_ts(PQgetvalue(r, 0, 1));
 			/* 0 (unspecified) gets no reasonCode (A28); a value that
 			 * does not fit int8_t (the schema allows 0..10) stays one
 			 * that crl_build refuses instead of wrapping onto a real
@@ -280,7 +260,7 @@ static bool stream_rows(struct ctx *c, const char *sql, const char *const *p, bo
 			x->is_ca = is_ca;
 			if (!PQgetisnull(r, 0, 3) && c->ca->crl.smime) {
 				x->has_invalidity = true;
-				x->invalidity = bin_ts(PQgetvalue(r, 0, 3));
+				x->invalidity = store_bin_ts(PQgetvalue(r, 0, 3));
 			}
 		} else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && ok) {
 			ok = ll_err_set(err, "database: %s", PQerrorMessage(pg));

@@ -50,7 +50,6 @@
 #include "notify.h"
 #include "retire.h"
 
-#define PG_EPOCH_OFFSET 946684800LL
 #define RESIGN_INTERVAL 600   /* full re-sign sweep, seconds */
 #define CRL_DEBOUNCE 5	      /* seconds after a revocation before the CRL run */
 #define MAX_SERVED 64
@@ -363,22 +362,6 @@ static void free_served(struct daemon *d)
 
 /* ---- sync: changes since N ------------------------------------------ */
 
-static int64_t be64s(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | u[i];
-	return (int64_t)v;
-}
-
-static ll_time bin_ts(const char *p)
-{
-	return be64s(p) / 1000000 + PG_EPOCH_OFFSET;
-}
-
 /* Pulls responses and tombstones with change_seq > last_seq into the
  * table, in pages. */
 static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
@@ -406,11 +389,11 @@ static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
 		}
 		n = PQntuples(r);
 		for (i = 0; i < n; i++) {
-			int64_t key = be64s(PQgetvalue(r, i, 0));
+			int64_t key = store_bin_i64(PQgetvalue(r, i, 0));
 			struct served *sv = served_by_key(d, key);
 			const uint8_t *serial = (const uint8_t *)PQgetvalue(r, i, 1);
 			size_t slen = (size_t)PQgetlength(r, i, 1);
-			long long seq = be64s(PQgetvalue(r, i, 6));
+			long long seq = store_bin_i64(PQgetvalue(r, i, 6));
 			const char *tomb = PQgetvalue(r, i, 7);
 
 			if (seq > max)
@@ -429,8 +412,8 @@ static bool pull_changes(struct daemon *d, struct store *s, struct ll_err *err)
 				if (!ocsp_table_put(d->table, alg ? OCSP_HASH_SHA256 : OCSP_HASH_SHA1,
 						    alg ? sv->ids.key_sha256 : sv->ids.key_sha1, serial, slen,
 						    (const uint8_t *)PQgetvalue(r, i, 5),
-						    (size_t)PQgetlength(r, i, 5), bin_ts(PQgetvalue(r, i, 3)),
-						    bin_ts(PQgetvalue(r, i, 4)))) {
+						    (size_t)PQgetlength(r, i, 5), store_bin_ts(PQgetvalue(r, i, 3)),
+						    store_bin_ts(PQgetvalue(r, i, 4)))) {
 					PQclear(r);
 					return ll_err_set(err, "out of memory filling the response table");
 				}
@@ -993,23 +976,24 @@ common:
 			"WHERE p.state <> 'cancelled'", 0, NULL, &err) : NULL;
 		int n;
 
-		evbuffer_add_printf(b, "# HELP lastleaf_retirement_due_seconds Seconds until a plan is due (negative: overdue).\n"
-				       "# TYPE lastleaf_retirement_due_seconds gauge\n");
-		for (n = 0; r && n < PQntuples(r); n++)
-			evbuffer_add_printf(b, "lastleaf_retirement_due_seconds{ca_cert=\"%s\",ca=\"%s\"} %s\n",
-					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 2));
-		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_live_dependents gauge\n");
-		for (n = 0; r && n < PQntuples(r); n++)
-			evbuffer_add_printf(b, "lastleaf_retirement_live_dependents{ca_cert=\"%s\",ca=\"%s\"} %s\n",
-					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 3));
-		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_violations gauge\n");
-		for (n = 0; r && n < PQntuples(r); n++)
-			evbuffer_add_printf(b, "lastleaf_retirement_violations{ca_cert=\"%s\",ca=\"%s\"} %s\n",
-					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 4));
-		evbuffer_add_printf(b, "# TYPE lastleaf_retirement_steps_pending gauge\n");
-		for (n = 0; r && n < PQntuples(r); n++)
-			evbuffer_add_printf(b, "lastleaf_retirement_steps_pending{ca_cert=\"%s\",ca=\"%s\"} %s\n",
-					    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1), PQgetvalue(r, n, 5));
+		static const struct {
+			const char *name, *help;
+			int col;
+		} gauges[] = {
+			{"lastleaf_retirement_due_seconds", "Seconds until a plan is due (negative: overdue).", 2},
+			{"lastleaf_retirement_live_dependents", "Live leaves the plan waits for.", 3},
+			{"lastleaf_retirement_violations", "Leaves issued after the freeze.", 4},
+			{"lastleaf_retirement_steps_pending", "Follow-up steps of an executed plan not done yet.", 5},
+		};
+
+		for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+			evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help,
+					    gauges[g].name);
+			for (n = 0; r && n < PQntuples(r); n++)
+				evbuffer_add_printf(b, "%s{ca_cert=\"%s\",ca=\"%s\"} %s\n", gauges[g].name,
+						    PQgetvalue(r, n, 0), PQgetvalue(r, n, 1),
+						    PQgetvalue(r, n, gauges[g].col));
+		}
 		PQclear(r);
 		store_close(s);
 	}

@@ -14,7 +14,6 @@
 #include "keys.h"
 #include "ocsp.h"
 
-#define PG_EPOCH_OFFSET 946684800LL
 #define PRESIGN_BATCH 50000
 
 struct item {
@@ -46,17 +45,6 @@ struct job {
 	struct ll_err err;
 };
 
-static uint64_t be64(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | u[i];
-	return v;
-}
-
 static bool put16(struct ll_buf *b, uint16_t v)
 {
 	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
@@ -86,7 +74,7 @@ static bool put_i16(struct ll_buf *b, int v)
 
 static bool put_ts(struct ll_buf *b, bool present, ll_time t)
 {
-	return present ? put_i64(b, (t - PG_EPOCH_OFFSET) * 1000000LL) : put32(b, 0xffffffffu);
+	return present ? put_i64(b, (t - STORE_PG_EPOCH_OFFSET) * 1000000LL) : put32(b, 0xffffffffu);
 }
 
 /* COPY binary row: issuer_key_id, serial, hash_alg, status, revoked_at,
@@ -372,8 +360,7 @@ bool presign_ca(struct store *s, const struct cfg *cfg, const struct cfg_ca *ca,
 		items[i].serial_len = (size_t)PQgetlength(work, i, 0);
 		items[i].revoked = !PQgetisnull(work, i, 1);
 		if (items[i].revoked) {
-			int64_t us = (int64_t)be64(PQgetvalue(work, i, 1));
-			items[i].revoked_at = us / 1000000 + PG_EPOCH_OFFSET;
+			items[i].revoked_at = store_bin_ts(PQgetvalue(work, i, 1));
 		}
 		items[i].reason = (int16_t)(((uint8_t)rv[0] << 8) | (uint8_t)rv[1]);
 	}

@@ -360,3 +360,22 @@ bool store_parse_bytea(const char *s, uint8_t *out, size_t cap, size_t *len)
 		return false;
 	return ll_hex_decode(s + 2, out, cap, len);
 }
+
+int64_t store_bin_i64(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | u[i];
+	return (int64_t)v;
+}
+
+ll_time store_bin_ts(const char *p)
+{
+	int64_t us = store_bin_i64(p);
+
+	/* floor, so instants before 2000 do not round towards it */
+	return (us >= 0 ? us / 1000000 : (us - 999999) / 1000000) + STORE_PG_EPOCH_OFFSET;
+}

@@ -39,6 +39,15 @@ bool store_clock_skew(struct store *s, double *skew, struct ll_err *err) LL_MUST
 bool store_check_clock(struct store *s, const struct cfg *cfg, struct ll_err *err) LL_MUSTCHECK;
 PGconn *store_pg(struct store *s);
 
+/* PostgreSQL's binary formats (results fetched with resultFormat 1):
+ * PG_EPOCH_OFFSET is 2000-01-01 in Unix seconds. */
+#define STORE_PG_EPOCH_OFFSET 946684800LL
+/* A big-endian int8 column value. */
+int64_t store_bin_i64(const char *p);
+/* A timestamptz column value (microseconds since 2000) in whole Unix
+ * seconds, rounded down. */
+ll_time store_bin_ts(const char *p);
+
 /* Runs one parameterised statement (text params; NULL = SQL NULL).
  * Returns the result on success (caller PQclear()s) or NULL with err. */
 PGresult *store_query(struct store *s, const char *sql, int n, const char *const *params,
